@@ -1,0 +1,67 @@
+// The one way into odbc-retry from the C ABI.
+//
+// Every entry point finds its handle in the registry (a wrong or freed handle gets
+// SQL_INVALID_HANDLE), clears the handle's own diagnostics, runs one core method and turns any
+// exception into a diagnostic record: nothing escapes into the driver manager.
+//
+// Entry points never call an exported SQL* function, ours or anyone's: with the driver manager
+// loading drivers RTLD_LOCAL, such a call from inside a driver lands in the driver manager's
+// copy, which would treat our handle as its own. The core reaches the target only through the
+// target's function table.
+#pragma once
+#include <exception>
+#include <new>
+#include <string>
+
+#include "shim/handles.h"
+
+namespace odbcretry::driver {
+
+// `clear_diagnostics` is false for the diagnostic functions themselves and for SQLCancel, which
+// may run on another thread while the statement's owner reads its diagnostics.
+template <class Object, class Body>
+inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = true) noexcept {
+    Object* object = Object::from(handle);
+    if (!object) [[unlikely]]
+        return SQL_INVALID_HANDLE;
+    if (clear_diagnostics) object->diag().begin_call();
+    try {
+        return body(*object);
+    } catch (const std::bad_alloc&) {
+        try {
+            return object->fail("HY001", "[odbc-retry] Memory allocation error");
+        } catch (...) {
+            return SQL_ERROR;
+        }
+    } catch (const std::exception& e) {
+        try {
+            return object->fail("HY000", std::string("[odbc-retry] internal error: ") + e.what());
+        } catch (...) {
+            return SQL_ERROR;
+        }
+    } catch (...) {
+        try {
+            return object->fail("HY000", "[odbc-retry] internal error");
+        } catch (...) {
+            return SQL_ERROR;
+        }
+    }
+}
+
+// Any of our handles, by its ODBC type, for the diagnostic functions.
+inline HandleBase* any_handle(SQLSMALLINT type, SQLHANDLE handle) {
+    switch (type) {
+        case SQL_HANDLE_ENV: return Env::from(handle);
+        case SQL_HANDLE_DBC: return Connection::from(handle);
+        case SQL_HANDLE_STMT: return Statement::from(handle);
+        case SQL_HANDLE_DESC: return Descriptor::from(handle);
+        default: return nullptr;
+    }
+}
+
+inline InText a_text(SQLCHAR* s, long n) { return InText::narrow(s, n); }
+inline InText w_text(SQLWCHAR* s, long n) { return InText::of(s, n); }
+
+}  // namespace odbcretry::driver
+
+#define ODBCRETRY_EXPORT extern "C" __attribute__((visibility("default")))

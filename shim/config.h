@@ -1,0 +1,100 @@
+// odbc-retry's configuration: which keys it owns, their defaults, where each value came from.
+//
+// Sources, weakest first: built-in defaults, [defaults] of the global file, [dsn NAME] of the
+// global file, the DSN's section in odbc.ini, the application's connection string, and for
+// logging the environment (ODBC_RETRY_LOG_LEVEL, ODBC_RETRY_LOG_FILE). A key odbc-retry does not
+// own is forwarded to the target; an unknown key that looks like ours, or a bad value, is an
+// error naming the key, the value and its source.
+#pragma once
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "shim/connstr.h"
+
+namespace odbcretry {
+
+using Millis = std::chrono::milliseconds;
+
+enum class Source { Default, GlobalDefaults, GlobalDsn, OdbcIni, ConnectionString, Environment };
+const char* to_string(Source source);
+
+struct SourcedValue {
+    std::string value;
+    Source source = Source::Default;
+    std::string origin;  // human-readable: "connection string", "odbc.ini [pg]", "/etc/odbc-retry.ini [defaults]"
+};
+
+// Typed settings of one connection.
+struct Settings {
+    std::string target_dsn;
+    std::string target_driver;
+    std::string log_level = "warn";
+    std::string log_file;
+    // Retry engine (see docs/configuration.md for the meaning of each).
+    int retry_max_attempts = 10;
+    Millis retry_base_delay{200};
+    Millis retry_max_delay{5000};
+    double retry_multiplier = 2.0;
+    std::string retry_backoff = "exponential";
+    std::string retry_jitter = "full";
+    Millis retry_deadline{30000};
+    std::string retry_budget = "10:0.1";
+    bool retry_deadlocks = true;
+    int circuit_breaker_threshold = 10;
+    Millis circuit_breaker_cooldown{5000};
+    bool circuit_breaker_shared = true;
+    std::string rules_transient, rules_connection_lost, rules_rolled_back, rules_timeout, rules_fatal;
+    bool hang_protection = true;
+    // Recovery and replay.
+    bool recovery = true;
+    std::string replay_writes = "never";
+    std::vector<std::string> session_init_sql;
+    std::string probe_query;
+};
+
+struct ConfigError {
+    std::string sqlstate;  // HY000 for a bad key or value, IM002 when no target is named
+    std::string message;   // names the key, the value and its source (secrets masked)
+};
+
+struct KeyInfo {
+    const char* name;
+    const char* default_value;
+    const char* unit;  // "duration", "integer", "boolean", one|of|these, "text", "rules"
+    const char* description;
+};
+// Every key odbc-retry owns, in documentation order.
+const std::vector<KeyInfo>& known_keys();
+// Whether a key is odbc-retry's (known, or has one of its reserved prefixes).
+bool is_reserved_key(std::string_view key);
+
+struct ResolvedConfig {
+    Settings settings;
+    std::map<std::string, SourcedValue> values;  // effective value of each of our keys, by canonical name
+    std::vector<KeyValue> forwarded;             // keys for the target, connection string order
+};
+
+struct ConfigInputs {
+    std::string dsn;                        // empty when connecting with DRIVER=
+    std::vector<KeyValue> connection_string;  // the application's pairs (DSN/DRIVER included)
+    std::optional<std::string> global_file; // overrides ODBC_RETRY_CONFIG and /etc/odbc-retry.ini
+    bool read_odbc_ini = true;
+};
+
+// Resolves every source. Returns the error when a key is unknown or a value bad.
+std::optional<ConfigError> resolve_config(const ConfigInputs& inputs, ResolvedConfig& out);
+
+// Applies one value of one of our keys to `settings`; returns an error text on a bad value.
+std::optional<std::string> apply_setting(Settings& settings, std::string_view key, std::string_view value);
+
+// "250ms", "2s", "1.5s", "1m", "500" (milliseconds). Returns nullopt when malformed.
+std::optional<Millis> parse_duration(std::string_view text);
+std::optional<bool> parse_bool(std::string_view text);
+
+// Reads every key of a DSN's odbc.ini section (through odbcinst), in file order.
+std::vector<KeyValue> read_odbc_ini_section(const std::string& dsn);
+
+}  // namespace odbcretry

@@ -1,0 +1,52 @@
+// Handle validation without locks.
+//
+// Every handle odbc-retry gives out is the address of a slot in one region reserved at start-up
+// (virtual memory only: pages are committed as slots are used). A handle is valid when it points
+// at a slot boundary inside that region and the slot's tag names the expected kind. Any pointer
+// can be checked this way without touching memory outside the region, so a wrong, freed or
+// foreign handle gets SQL_INVALID_HANDLE instead of a crash, and the check costs a subtraction,
+// a compare and one atomic load. Allocation and release take a mutex (never on the hot path).
+// Released slots are reused last-in-last-out only after the never-used ones run out, which makes
+// a stale handle unlikely to name a live object of the same kind.
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace odbcretry {
+
+enum class HandleKind : uint32_t { None = 0, Env = 0x454E5631, Dbc = 0x44424331, Stmt = 0x53544D31, Desc = 0x44455331 };
+
+struct alignas(16) HandleSlot {
+    std::atomic<uint32_t> kind{0};
+    uint32_t reserved = 0;
+    void* object = nullptr;
+};
+
+class HandleRegistry {
+public:
+    static HandleRegistry& instance();
+
+    // Returns a slot holding `object`, or null when the region is exhausted.
+    HandleSlot* acquire(HandleKind kind, void* object);
+    void release(HandleSlot* slot);
+
+    // The object behind `handle` when it is a live handle of `kind`, else null.
+    void* find(const void* handle, HandleKind kind) const {
+        auto address = reinterpret_cast<uintptr_t>(handle);
+        uintptr_t offset = address - base_;
+        if (offset >= limit_.load(std::memory_order_acquire) || offset % sizeof(HandleSlot) != 0) return nullptr;
+        auto* slot = reinterpret_cast<const HandleSlot*>(address);
+        if (slot->kind.load(std::memory_order_acquire) != static_cast<uint32_t>(kind)) return nullptr;
+        return slot->object;
+    }
+
+    static constexpr size_t kCapacity = size_t{1} << 22;  // 4M handles, 64 MiB reserved
+
+private:
+    HandleRegistry();
+    uintptr_t base_ = 0;
+    std::atomic<uintptr_t> limit_{0};  // bytes of the region handed out so far (monotonic)
+};
+
+}  // namespace odbcretry

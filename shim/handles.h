@@ -1,0 +1,265 @@
+// The application's handles: odbc-retry objects that own the target driver's handles.
+//
+// Env owns one target environment per target library it has connected through. Connection owns
+// its target HDBC (allocated at connect, when the target is known) and records the attributes
+// set before connect. Statement owns its target HSTMT; Descriptor owns an explicit target HDESC
+// or wraps one of a statement's implicit descriptors.
+//
+// Threads: ODBC lets different statements of one connection run on different threads. A
+// Statement's forwarding path reads only immutable state (the function table and its own target
+// handle), so it takes no lock. Lists of children are guarded by their parent's mutex, which is
+// taken only to allocate and free.
+#pragma once
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "shim/config.h"
+#include "shim/diag.h"
+#include "shim/handle_registry.h"
+#include "shim/target_driver.h"
+#include "shim/text.h"
+
+namespace odbcretry {
+
+class Env;
+class Connection;
+class Statement;
+class Descriptor;
+
+class HandleBase {
+public:
+    HandleBase(SQLSMALLINT odbc_type, HandleKind kind);
+    virtual ~HandleBase();
+    HandleBase(const HandleBase&) = delete;
+    HandleBase& operator=(const HandleBase&) = delete;
+
+    SQLHANDLE handle() const { return slot_; }
+    SQLSMALLINT odbc_type() const { return odbc_type_; }
+    DiagArea& diag() { return diag_; }
+    virtual TargetDiagSource diag_source() const = 0;
+
+    // Posts one of our records and returns SQL_ERROR (the target was not involved).
+    SQLRETURN fail(const char* sqlstate, std::string message);
+    // The handle's last return code, for SQL_DIAG_RETURNCODE.
+    void set_last_return(SQLRETURN rc) { last_return_.store(rc, std::memory_order_relaxed); }
+    SQLRETURN last_return() const { return last_return_.load(std::memory_order_relaxed); }
+
+protected:
+    HandleSlot* slot_ = nullptr;
+
+private:
+    SQLSMALLINT odbc_type_;
+    DiagArea diag_;
+    std::atomic<SQLRETURN> last_return_{SQL_SUCCESS};
+};
+
+// An attribute value the application set, as an owned copy.
+struct AttributeValue {
+    SQLINTEGER attribute = 0;
+    bool is_text = false;
+    SQLPOINTER integer = nullptr;  // the value itself for integer attributes
+    std::string text;              // UTF-8 for text attributes
+};
+
+class Env final : public HandleBase {
+public:
+    Env();
+    ~Env() override;
+    static Env* from(SQLHANDLE h) {
+        return static_cast<Env*>(HandleRegistry::instance().find(h, HandleKind::Env));
+    }
+    TargetDiagSource diag_source() const override { return {}; }
+
+    SQLRETURN set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length);
+    SQLRETURN get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity, SQLINTEGER* length);
+    SQLRETURN end_tran(SQLSMALLINT completion);
+    SQLRETURN alloc_connection(SQLHANDLE* out);
+    SQLRETURN free_handle();
+
+    // The target environment for `driver`, allocated on first use with this Env's attributes.
+    SQLHENV target_env(const std::shared_ptr<const TargetDriver>& driver, std::string& error);
+    void forget(Connection* c);
+    SQLINTEGER odbc_version() const { return odbc_version_; }
+
+private:
+    std::mutex mutex_;
+    SQLINTEGER odbc_version_ = SQL_OV_ODBC2;
+    SQLUINTEGER connection_pooling_ = SQL_CP_OFF;
+    SQLUINTEGER cp_match_ = SQL_CP_STRICT_MATCH;
+    SQLINTEGER output_nts_ = SQL_TRUE;
+    struct TargetEnv {
+        std::shared_ptr<const TargetDriver> driver;
+        SQLHENV handle;
+    };
+    std::vector<TargetEnv> targets_;
+    std::vector<Connection*> connections_;
+};
+
+class Connection final : public HandleBase {
+public:
+    explicit Connection(Env* env);
+    ~Connection() override;
+    static Connection* from(SQLHANDLE h) {
+        return static_cast<Connection*>(HandleRegistry::instance().find(h, HandleKind::Dbc));
+    }
+    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DBC, target_}; }
+
+    SQLRETURN connect(InText dsn, InText user, InText password);
+    SQLRETURN driver_connect(SQLHWND window, InText in, OutText out, SQLSMALLINT* out_length,
+                             SQLUSMALLINT completion);
+    SQLRETURN browse_connect(InText in, OutText out, SQLSMALLINT* out_length);
+    SQLRETURN disconnect();
+    SQLRETURN set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide);
+    SQLRETURN get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity,
+                       SQLINTEGER* length, bool wide);
+    SQLRETURN get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT capacity,
+                       SQLSMALLINT* length, bool wide);
+    SQLRETURN get_functions(SQLUSMALLINT function, SQLUSMALLINT* supported);
+    SQLRETURN end_tran(SQLSMALLINT completion);
+    SQLRETURN native_sql(InText in, OutText out, SQLINTEGER* out_length);
+    SQLRETURN cancel_handle();
+    SQLRETURN alloc_statement(SQLHANDLE* out);
+    SQLRETURN alloc_descriptor(SQLHANDLE* out);
+    SQLRETURN free_handle();
+
+    bool connected() const { return connected_; }
+    const TargetApi* api() const { return api_; }
+    SQLHDBC target() const { return target_; }
+    const std::shared_ptr<const TargetDriver>& driver() const { return driver_; }
+    Env* env() const { return env_; }
+    const Settings& settings() const { return config_.settings; }
+    void forget(Statement* s);
+    void forget(Descriptor* d);
+    // The explicit descriptor of this connection whose target handle is `target`, if any.
+    Descriptor* explicit_descriptor(SQLHDESC target);
+
+private:
+    SQLRETURN connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
+                           SQLHWND window, SQLUSMALLINT completion);
+    SQLRETURN prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
+                             std::string& target_connection_string);
+    SQLRETURN target_driver_connect(const std::string& connection_string, bool wide, SQLHWND window,
+                                    SQLUSMALLINT completion);
+
+    Env* env_;
+    std::shared_ptr<const TargetDriver> driver_;
+    const TargetApi* api_ = nullptr;
+    SQLHDBC target_ = nullptr;
+    bool connected_ = false;
+    bool browsing_ = false;
+    ResolvedConfig config_;
+    std::vector<AttributeValue> preconnect_attributes_;
+    std::mutex children_mutex_;
+    std::vector<Statement*> statements_;
+    std::vector<Descriptor*> descriptors_;
+};
+
+// Operations named in diagnostics and logs, and used later by the retry engine.
+enum class Op {
+    Prepare, Execute, ExecDirect, Fetch, GetData, PutData, ParamData, MoreResults, Catalog,
+    Describe, Attribute, Bind, Cursor, Other
+};
+
+class Statement final : public HandleBase {
+public:
+    explicit Statement(Connection* connection, SQLHSTMT target);
+    ~Statement() override;
+    static Statement* from(SQLHANDLE h) {
+        return static_cast<Statement*>(HandleRegistry::instance().find(h, HandleKind::Stmt));
+    }
+    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_STMT, target_}; }
+
+    // Calls a target function that takes the target statement handle first and no text.
+    // The success path is one indirect call and one compare.
+    template <auto Member, class... Args>
+    SQLRETURN forward(Op op, Args... args) {
+        auto function = api_->*Member;
+        if (!function) [[unlikely]]
+            return unsupported(op);
+        SQLRETURN rc = function(target_, args...);
+        if (rc != SQL_ERROR) [[likely]]
+            return rc;
+        return on_error(op, rc);
+    }
+
+    SQLRETURN prepare(InText sql);
+    SQLRETURN exec_direct(InText sql);
+    SQLRETURN describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT* name_length,
+                           SQLSMALLINT* type, SQLULEN* size, SQLSMALLINT* digits, SQLSMALLINT* nullable);
+    SQLRETURN col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutText text,
+                            SQLSMALLINT* length, SQLLEN* numeric);
+    SQLRETURN get_cursor_name(OutText name, SQLSMALLINT* length);
+    SQLRETURN set_cursor_name(InText name);
+    SQLRETURN set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide);
+    SQLRETURN get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity,
+                       SQLINTEGER* length, bool wide);
+    SQLRETURN get_type_info(SQLSMALLINT type, bool wide);
+    SQLRETURN cancel();
+    SQLRETURN free_stmt(SQLUSMALLINT option);
+    SQLRETURN free_handle();
+
+    // Catalog functions: `id` picks the function, `args` are its text arguments in order.
+    enum class Catalog {
+        Tables, Columns, Statistics, SpecialColumns, PrimaryKeys, ForeignKeys, Procedures,
+        ProcedureColumns, TablePrivileges, ColumnPrivileges
+    };
+    SQLRETURN catalog(Catalog id, const InText* args, int count, SQLUSMALLINT a = 0,
+                      SQLUSMALLINT b = 0, SQLUSMALLINT c = 0);
+
+    Connection* connection() const { return connection_; }
+    const TargetApi* api() const { return api_; }
+    SQLHSTMT target() const { return target_; }
+    void forget(Descriptor* d);
+
+private:
+    SQLRETURN unsupported(Op op);
+    SQLRETURN on_error(Op op, SQLRETURN rc);
+    Descriptor* wrap_implicit(SQLHDESC target);
+
+    Connection* connection_;
+    const TargetApi* api_;
+    SQLHSTMT target_;
+    std::mutex implicit_mutex_;
+    std::vector<std::unique_ptr<Descriptor>> implicit_;
+};
+
+class Descriptor final : public HandleBase {
+public:
+    Descriptor(Connection* connection, Statement* owner, SQLHDESC target);
+    ~Descriptor() override;
+    static Descriptor* from(SQLHANDLE h) {
+        return static_cast<Descriptor*>(HandleRegistry::instance().find(h, HandleKind::Desc));
+    }
+    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DESC, target_}; }
+
+    template <auto Member, class... Args>
+    SQLRETURN forward(Args... args) {
+        auto function = api_->*Member;
+        if (!function) [[unlikely]]
+            return fail("IM001", "[odbc-retry] the target driver does not support this descriptor function");
+        return function(target_, args...);
+    }
+    SQLRETURN get_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER capacity,
+                        SQLINTEGER* length, bool wide);
+    SQLRETURN set_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER length, bool wide);
+    SQLRETURN get_rec(SQLSMALLINT rec, OutText name, SQLSMALLINT* name_length, SQLSMALLINT* type,
+                      SQLSMALLINT* subtype, SQLLEN* length, SQLSMALLINT* precision,
+                      SQLSMALLINT* scale, SQLSMALLINT* nullable);
+    SQLRETURN copy_to(Descriptor& target);
+    SQLRETURN free_handle();
+
+    bool implicit() const { return owner_ != nullptr; }
+    SQLHDESC target() const { return target_; }
+    Connection* connection() const { return connection_; }
+
+private:
+    Connection* connection_;
+    Statement* owner_;  // the statement of an implicit descriptor, null for explicit ones
+    const TargetApi* api_;
+    SQLHDESC target_;
+};
+
+}  // namespace odbcretry

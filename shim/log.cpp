@@ -1,0 +1,74 @@
+#include "shim/log.h"
+
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <mutex>
+
+namespace odbcretry {
+
+namespace {
+std::mutex log_mutex;
+std::shared_ptr<spdlog::logger>& current() {
+    static auto* logger = new std::shared_ptr<spdlog::logger>(
+        std::make_shared<spdlog::logger>("odbc-retry", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    return *logger;
+}
+std::string configured_key;  // level + file the logger was built for
+
+spdlog::level::level_enum level_of(const std::string& name) {
+    if (name == "trace") return spdlog::level::trace;
+    if (name == "debug") return spdlog::level::debug;
+    if (name == "info") return spdlog::level::info;
+    if (name == "warn") return spdlog::level::warn;
+    if (name == "error") return spdlog::level::err;
+    return spdlog::level::off;
+}
+}  // namespace
+
+spdlog::logger& logger() { return *std::atomic_load(&current()); }
+
+void configure_logging(const ResolvedConfig& config) {
+    const Settings& s = config.settings;
+    std::string key = s.log_level + "|" + s.log_file;
+    std::lock_guard lock(log_mutex);
+    if (key == configured_key) return;
+    std::shared_ptr<spdlog::sinks::sink> sink;
+    try {
+        if (s.log_level == "off") sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+        else if (s.log_file.empty()) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        else sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(s.log_file, false);
+    } catch (const std::exception&) {
+        sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();  // an unwritable file: say so on stderr
+    }
+    auto logger = std::make_shared<spdlog::logger>("odbc-retry", sink);
+    logger->set_level(level_of(s.log_level));
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l odbc-retry[%P:%t] %v");
+    logger->flush_on(spdlog::level::trace);
+    std::atomic_store(&current(), logger);
+    configured_key = key;
+}
+
+std::string describe_target(const Settings& s) {
+    return s.target_dsn.empty() ? "driver " + s.target_driver : "DSN " + s.target_dsn;
+}
+
+void log_connected(const ResolvedConfig& config, const std::string& dsn) {
+    auto& log = logger();
+    if (!log.should_log(spdlog::level::info)) return;
+    log.info("connected dsn={} target={}", dsn.empty() ? "(none)" : dsn, describe_target(config.settings));
+}
+
+void log_connect_failed(const ResolvedConfig& config, const std::string& dsn,
+                        const std::vector<DiagRecord>& records) {
+    auto& log = logger();
+    if (!log.should_log(spdlog::level::warn)) return;
+    for (const auto& r : records)
+        log.warn("connect failed dsn={} target={} sqlstate={} native={} message={}", dsn.empty() ? "(none)" : dsn,
+                 describe_target(config.settings), r.sqlstate, r.native, r.message);
+}
+
+}  // namespace odbcretry

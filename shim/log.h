@@ -1,0 +1,27 @@
+// odbc-retry's log: spdlog, process-wide, configured by the first connection that names a level
+// or file (LogLevel, LogFile; ODBC_RETRY_LOG_LEVEL / ODBC_RETRY_LOG_FILE override). Nothing here
+// runs on a call that succeeds; every text that could hold a secret is masked before it is logged.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "shim/config.h"
+#include "shim/diag.h"
+
+namespace odbcretry {
+
+// The logger; never null (a null sink until configured).
+spdlog::logger& logger();
+void configure_logging(const ResolvedConfig& config);
+
+// A description of the target for log lines: "DSN pg_direct" or "driver PostgreSQL".
+std::string describe_target(const Settings& settings);
+
+void log_connected(const ResolvedConfig& config, const std::string& dsn);
+void log_connect_failed(const ResolvedConfig& config, const std::string& dsn,
+                        const std::vector<DiagRecord>& records);
+
+}  // namespace odbcretry

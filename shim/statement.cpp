@@ -1,0 +1,355 @@
+#include <algorithm>
+
+#include "shim/convert.h"
+#include "shim/handles.h"
+
+namespace odbcretry {
+
+Statement::Statement(Connection* connection, SQLHSTMT target)
+    : HandleBase(SQL_HANDLE_STMT, HandleKind::Stmt),
+      connection_(connection),
+      api_(connection->api()),
+      target_(target) {}
+
+Statement::~Statement() = default;
+
+SQLRETURN Statement::unsupported(Op) {
+    return fail("IM001", "[odbc-retry] the target driver does not support this function");
+}
+
+SQLRETURN Statement::on_error(Op, SQLRETURN rc) {
+    // The retry engine and recovery hook in here; a call that succeeds never reaches this.
+    return rc;
+}
+
+namespace {
+SQLRETURN post_truncation(HandleBase& h, bool truncated, SQLRETURN rc) {
+    if (truncated) h.diag().post("01004", "[odbc-retry] String data, right truncated");
+    return rc;
+}
+}  // namespace
+
+SQLRETURN Statement::prepare(InText sql) {
+    if (sql.null()) return fail("HY009", "[odbc-retry] null statement text");
+    SQLRETURN rc;
+    if (!sql.wide && api_->SQLPrepare) {
+        rc = api_->SQLPrepare(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+    } else if (sql.wide && api_->SQLPrepareW) {
+        rc = api_->SQLPrepareW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length));
+    } else if (api_->SQLPrepare || api_->SQLPrepareW) {
+        ConvertedText c = ConvertedText::from(sql, !sql.wide);
+        rc = sql.wide ? api_->SQLPrepare(target_, c.a(), static_cast<SQLINTEGER>(c.length))
+                      : api_->SQLPrepareW(target_, c.w(), static_cast<SQLINTEGER>(c.length));
+    } else {
+        return unsupported(Op::Prepare);
+    }
+    if (rc != SQL_ERROR) [[likely]]
+        return rc;
+    return on_error(Op::Prepare, rc);
+}
+
+SQLRETURN Statement::exec_direct(InText sql) {
+    if (sql.null()) return fail("HY009", "[odbc-retry] null statement text");
+    SQLRETURN rc;
+    if (!sql.wide && api_->SQLExecDirect) {
+        rc = api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+    } else if (sql.wide && api_->SQLExecDirectW) {
+        rc = api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length));
+    } else if (api_->SQLExecDirect || api_->SQLExecDirectW) {
+        ConvertedText c = ConvertedText::from(sql, !sql.wide);
+        rc = sql.wide ? api_->SQLExecDirect(target_, c.a(), static_cast<SQLINTEGER>(c.length))
+                      : api_->SQLExecDirectW(target_, c.w(), static_cast<SQLINTEGER>(c.length));
+    } else {
+        return unsupported(Op::ExecDirect);
+    }
+    if (rc != SQL_ERROR) [[likely]]
+        return rc;
+    return on_error(Op::ExecDirect, rc);
+}
+
+SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT* name_length,
+                                  SQLSMALLINT* type, SQLULEN* size, SQLSMALLINT* digits,
+                                  SQLSMALLINT* nullable) {
+    auto* a = api_->SQLDescribeCol;
+    auto* w = api_->SQLDescribeColW;
+    SQLRETURN rc;
+    if (!name.wide && a) {
+        rc = a(target_, column, static_cast<SQLCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity),
+               name_length, type, size, digits, nullable);
+    } else if (name.wide && w) {
+        rc = w(target_, column, static_cast<SQLWCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity),
+               name_length, type, size, digits, nullable);
+    } else if (a || w) {
+        long full = 0;
+        bool truncated = false;
+        rc = call_converting(name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+            SQLSMALLINT l = 0;
+            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+            SQLRETURN r = name.wide ? a(target_, column, static_cast<SQLCHAR*>(buffer), c, &l, type, size, digits, nullable)
+                                    : w(target_, column, static_cast<SQLWCHAR*>(buffer), c, &l, type, size, digits, nullable);
+            *len = l;
+            return r;
+        });
+        if (name_length && SQL_SUCCEEDED(rc)) *name_length = static_cast<SQLSMALLINT>(full);
+        rc = post_truncation(*this, truncated, rc);
+    } else {
+        return unsupported(Op::Describe);
+    }
+    if (rc != SQL_ERROR) return rc;
+    return on_error(Op::Describe, rc);
+}
+
+SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutText text,
+                                   SQLSMALLINT* length, SQLLEN* numeric) {
+    auto* a = api_->SQLColAttribute;
+    auto* w = api_->SQLColAttributeW;
+    SQLRETURN rc;
+    if (!text.wide && a) {
+        rc = a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+    } else if (text.wide && w) {
+        rc = w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+    } else if (a || w) {
+        if (!desc_field_is_text(static_cast<SQLSMALLINT>(field))) {
+            rc = a ? a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric)
+                   : w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+        } else {
+            long full = 0;
+            bool truncated = false;
+            rc = call_converting(text, &full, !text.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+                SQLSMALLINT l = 0;
+                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                SQLRETURN r = text.wide ? a(target_, column, field, buffer, c, &l, numeric)
+                                        : w(target_, column, field, buffer, c, &l, numeric);
+                *len = l;
+                return r;
+            });
+            if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
+            rc = post_truncation(*this, truncated, rc);
+        }
+    } else {
+        return unsupported(Op::Describe);
+    }
+    if (rc != SQL_ERROR) return rc;
+    return on_error(Op::Describe, rc);
+}
+
+SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {
+    auto* a = api_->SQLGetCursorName;
+    auto* w = api_->SQLGetCursorNameW;
+    if (!name.wide && a) return a(target_, static_cast<SQLCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity), length);
+    if (name.wide && w) return w(target_, static_cast<SQLWCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity), length);
+    if (!a && !w) return unsupported(Op::Cursor);
+    long full = 0;
+    bool truncated = false;
+    SQLRETURN rc = call_converting(name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+        SQLSMALLINT l = 0;
+        auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+        SQLRETURN r = name.wide ? a(target_, static_cast<SQLCHAR*>(buffer), c, &l)
+                                : w(target_, static_cast<SQLWCHAR*>(buffer), c, &l);
+        *len = l;
+        return r;
+    });
+    if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
+    return post_truncation(*this, truncated, rc);
+}
+
+SQLRETURN Statement::set_cursor_name(InText name) {
+    auto* a = api_->SQLSetCursorName;
+    auto* w = api_->SQLSetCursorNameW;
+    if (!name.wide && a) return a(target_, const_cast<SQLCHAR*>(name.a()), static_cast<SQLSMALLINT>(name.length));
+    if (name.wide && w) return w(target_, const_cast<SQLWCHAR*>(name.w()), static_cast<SQLSMALLINT>(name.length));
+    if (!a && !w) return unsupported(Op::Cursor);
+    ConvertedText c = ConvertedText::from(name, !name.wide);
+    return name.wide ? a(target_, c.a(), static_cast<SQLSMALLINT>(c.length))
+                     : w(target_, c.w(), static_cast<SQLSMALLINT>(c.length));
+}
+
+namespace {
+bool is_descriptor_attr(SQLINTEGER attribute) {
+    return attribute == SQL_ATTR_APP_ROW_DESC || attribute == SQL_ATTR_APP_PARAM_DESC ||
+           attribute == SQL_ATTR_IMP_ROW_DESC || attribute == SQL_ATTR_IMP_PARAM_DESC;
+}
+}  // namespace
+
+SQLRETURN Statement::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide) {
+    auto* a = api_->SQLSetStmtAttr;
+    auto* w = api_->SQLSetStmtAttrW;
+    if (!a && !w) return unsupported(Op::Attribute);
+    if (is_descriptor_attr(attribute) && value) {
+        // The application hands us one of our descriptor handles: the target wants its own.
+        Descriptor* d = Descriptor::from(value);
+        if (!d) return fail("HY024", "[odbc-retry] invalid descriptor handle for statement attribute " + std::to_string(attribute));
+        if (d->implicit() && d->target() != nullptr) {
+            // An implicit descriptor of another statement cannot be associated (HY017 in ODBC).
+            if (!(attribute == SQL_ATTR_APP_ROW_DESC || attribute == SQL_ATTR_APP_PARAM_DESC))
+                return fail("HY017", "[odbc-retry] invalid use of an automatically allocated descriptor handle");
+        }
+        value = d->target();
+    }
+    if ((!wide && a) || !w) return a(target_, attribute, value, length);
+    return w(target_, attribute, value, length);
+}
+
+SQLRETURN Statement::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity,
+                              SQLINTEGER* length, bool wide) {
+    auto* a = api_->SQLGetStmtAttr;
+    auto* w = api_->SQLGetStmtAttrW;
+    if (!a && !w) return unsupported(Op::Attribute);
+    SQLRETURN rc = ((!wide && a) || !w) ? a(target_, attribute, value, capacity, length)
+                                        : w(target_, attribute, value, capacity, length);
+    if (SQL_SUCCEEDED(rc) && is_descriptor_attr(attribute) && value) {
+        auto* out = static_cast<SQLHANDLE*>(value);
+        SQLHDESC target = *out;
+        Descriptor* d = connection_->explicit_descriptor(target);
+        if (!d) d = wrap_implicit(target);
+        *out = d ? d->handle() : nullptr;
+    }
+    return rc;
+}
+
+Descriptor* Statement::wrap_implicit(SQLHDESC target) {
+    if (!target) return nullptr;
+    std::lock_guard lock(implicit_mutex_);
+    for (auto& d : implicit_)
+        if (d->target() == target) return d.get();
+    implicit_.push_back(std::make_unique<Descriptor>(connection_, this, target));
+    return implicit_.back().get();
+}
+
+void Statement::forget(Descriptor*) {}
+
+SQLRETURN Statement::get_type_info(SQLSMALLINT type, bool wide) {
+    auto* a = api_->SQLGetTypeInfo;
+    auto* w = api_->SQLGetTypeInfoW;
+    if (!a && !w) return unsupported(Op::Catalog);
+    SQLRETURN rc = ((wide && w) || !a) ? w(target_, type) : a(target_, type);
+    if (rc != SQL_ERROR) return rc;
+    return on_error(Op::Catalog, rc);
+}
+
+SQLRETURN Statement::cancel() {
+    if (!api_->SQLCancel) return unsupported(Op::Other);
+    return api_->SQLCancel(target_);
+}
+
+SQLRETURN Statement::free_stmt(SQLUSMALLINT option) {
+    if (option == SQL_DROP) return free_handle();
+    if (!api_->SQLFreeStmt) return unsupported(Op::Other);
+    return api_->SQLFreeStmt(target_, option);
+}
+
+SQLRETURN Statement::free_handle() {
+    SQLRETURN rc = api_->SQLFreeHandle(SQL_HANDLE_STMT, target_);
+    if (rc == SQL_ERROR) return rc;
+    connection_->forget(this);
+    delete this;
+    return rc;
+}
+
+SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMALLINT x, SQLUSMALLINT y,
+                             SQLUSMALLINT z) {
+    bool wide = count > 0 && args[0].wide;
+    // Use the application's form when the target has it, else convert every argument.
+    auto has = [&](auto fa, auto fw) { return wide ? fw != nullptr : fa != nullptr; };
+    bool direct;
+    switch (id) {
+        case Catalog::Tables: direct = has(api_->SQLTables, api_->SQLTablesW); break;
+        case Catalog::Columns: direct = has(api_->SQLColumns, api_->SQLColumnsW); break;
+        case Catalog::Statistics: direct = has(api_->SQLStatistics, api_->SQLStatisticsW); break;
+        case Catalog::SpecialColumns: direct = has(api_->SQLSpecialColumns, api_->SQLSpecialColumnsW); break;
+        case Catalog::PrimaryKeys: direct = has(api_->SQLPrimaryKeys, api_->SQLPrimaryKeysW); break;
+        case Catalog::ForeignKeys: direct = has(api_->SQLForeignKeys, api_->SQLForeignKeysW); break;
+        case Catalog::Procedures: direct = has(api_->SQLProcedures, api_->SQLProceduresW); break;
+        case Catalog::ProcedureColumns: direct = has(api_->SQLProcedureColumns, api_->SQLProcedureColumnsW); break;
+        case Catalog::TablePrivileges: direct = has(api_->SQLTablePrivileges, api_->SQLTablePrivilegesW); break;
+        case Catalog::ColumnPrivileges: direct = has(api_->SQLColumnPrivileges, api_->SQLColumnPrivilegesW); break;
+        default: direct = false;
+    }
+    bool call_wide = direct ? wide : !wide;
+    ConvertedText converted[6];
+    SQLCHAR* na[6] = {};
+    SQLWCHAR* wa[6] = {};
+    SQLSMALLINT len[6] = {};
+    for (int i = 0; i < count && i < 6; ++i) {
+        if (direct) {
+            na[i] = const_cast<SQLCHAR*>(args[i].a());
+            wa[i] = const_cast<SQLWCHAR*>(args[i].w());
+            len[i] = static_cast<SQLSMALLINT>(args[i].length);
+        } else {
+            converted[i] = ConvertedText::from(args[i], call_wide);
+            na[i] = converted[i].a();
+            wa[i] = converted[i].w();
+            len[i] = static_cast<SQLSMALLINT>(converted[i].length);
+        }
+    }
+    SQLRETURN rc = SQL_ERROR;
+    // Both forms take the same argument list apart from the character type; the casts pick it.
+    auto A = [&](int i) { return na[i]; };
+    auto W = [&](int i) { return wa[i]; };
+    switch (id) {
+        case Catalog::Tables:
+            if (call_wide) { if (!api_->SQLTablesW) return unsupported(Op::Catalog);
+                rc = api_->SQLTablesW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
+            else { if (!api_->SQLTables) return unsupported(Op::Catalog);
+                rc = api_->SQLTables(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
+            break;
+        case Catalog::Columns:
+            if (call_wide) { if (!api_->SQLColumnsW) return unsupported(Op::Catalog);
+                rc = api_->SQLColumnsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
+            else { if (!api_->SQLColumns) return unsupported(Op::Catalog);
+                rc = api_->SQLColumns(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
+            break;
+        case Catalog::Statistics:
+            if (call_wide) { if (!api_->SQLStatisticsW) return unsupported(Op::Catalog);
+                rc = api_->SQLStatisticsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], x, y); }
+            else { if (!api_->SQLStatistics) return unsupported(Op::Catalog);
+                rc = api_->SQLStatistics(target_, A(0), len[0], A(1), len[1], A(2), len[2], x, y); }
+            break;
+        case Catalog::SpecialColumns:
+            if (call_wide) { if (!api_->SQLSpecialColumnsW) return unsupported(Op::Catalog);
+                rc = api_->SQLSpecialColumnsW(target_, x, W(0), len[0], W(1), len[1], W(2), len[2], y, z); }
+            else { if (!api_->SQLSpecialColumns) return unsupported(Op::Catalog);
+                rc = api_->SQLSpecialColumns(target_, x, A(0), len[0], A(1), len[1], A(2), len[2], y, z); }
+            break;
+        case Catalog::PrimaryKeys:
+            if (call_wide) { if (!api_->SQLPrimaryKeysW) return unsupported(Op::Catalog);
+                rc = api_->SQLPrimaryKeysW(target_, W(0), len[0], W(1), len[1], W(2), len[2]); }
+            else { if (!api_->SQLPrimaryKeys) return unsupported(Op::Catalog);
+                rc = api_->SQLPrimaryKeys(target_, A(0), len[0], A(1), len[1], A(2), len[2]); }
+            break;
+        case Catalog::ForeignKeys:
+            if (call_wide) { if (!api_->SQLForeignKeysW) return unsupported(Op::Catalog);
+                rc = api_->SQLForeignKeysW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3], W(4), len[4], W(5), len[5]); }
+            else { if (!api_->SQLForeignKeys) return unsupported(Op::Catalog);
+                rc = api_->SQLForeignKeys(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3], A(4), len[4], A(5), len[5]); }
+            break;
+        case Catalog::Procedures:
+            if (call_wide) { if (!api_->SQLProceduresW) return unsupported(Op::Catalog);
+                rc = api_->SQLProceduresW(target_, W(0), len[0], W(1), len[1], W(2), len[2]); }
+            else { if (!api_->SQLProcedures) return unsupported(Op::Catalog);
+                rc = api_->SQLProcedures(target_, A(0), len[0], A(1), len[1], A(2), len[2]); }
+            break;
+        case Catalog::ProcedureColumns:
+            if (call_wide) { if (!api_->SQLProcedureColumnsW) return unsupported(Op::Catalog);
+                rc = api_->SQLProcedureColumnsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
+            else { if (!api_->SQLProcedureColumns) return unsupported(Op::Catalog);
+                rc = api_->SQLProcedureColumns(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
+            break;
+        case Catalog::TablePrivileges:
+            if (call_wide) { if (!api_->SQLTablePrivilegesW) return unsupported(Op::Catalog);
+                rc = api_->SQLTablePrivilegesW(target_, W(0), len[0], W(1), len[1], W(2), len[2]); }
+            else { if (!api_->SQLTablePrivileges) return unsupported(Op::Catalog);
+                rc = api_->SQLTablePrivileges(target_, A(0), len[0], A(1), len[1], A(2), len[2]); }
+            break;
+        case Catalog::ColumnPrivileges:
+            if (call_wide) { if (!api_->SQLColumnPrivilegesW) return unsupported(Op::Catalog);
+                rc = api_->SQLColumnPrivilegesW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
+            else { if (!api_->SQLColumnPrivileges) return unsupported(Op::Catalog);
+                rc = api_->SQLColumnPrivileges(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
+            break;
+    }
+    if (rc != SQL_ERROR) return rc;
+    return on_error(Op::Catalog, rc);
+}
+
+}  // namespace odbcretry
