@@ -1,5 +1,8 @@
 #include "shim/config.h"
 
+#include "shim/retry/budget.h"
+#include "shim/retry/classifier.h"
+
 #include <ini.h>
 #include <odbcinst.h>
 
@@ -30,7 +33,7 @@ const std::vector<KeyInfo>& known_keys() {
          "The real driver: its odbcinst.ini name or the path of its library (instead of TargetDSN)."},
         {"LogLevel", "warn", "trace|debug|info|warn|error|off", "What odbc-retry logs."},
         {"LogFile", "", "text", "Where the log goes (default: standard error)."},
-        {"RetryMaxAttempts", "10", "integer", "Attempts per call, the first included (1 = no retry)."},
+        {"RetryMaxAttempts", "30", "integer", "Attempts per call, the first included (1 = no retry)."},
         {"RetryBaseDelay", "200ms", "duration", "Delay before the first retry (before jitter)."},
         {"RetryMaxDelay", "5s", "duration", "Cap on any single delay."},
         {"RetryMultiplier", "2", "number", "Growth factor of exponential backoff."},
@@ -39,9 +42,10 @@ const std::vector<KeyInfo>& known_keys() {
         {"RetryDeadline", "30s", "duration",
          "Time limit over all attempts of one call; the application's own login or query timeout "
          "wins when smaller. 0 = no limit besides RetryMaxAttempts."},
-        {"RetryBudget", "10:0.1", "tokens:ratio|off",
-         "Per-target retry budget: retries stop while fewer than half the tokens remain; every "
-         "failure takes one, every success gives back ratio."},
+        {"RetryBudget", "100:0.1", "tokens:ratio|off",
+         "Per-target retry budget (per process): retries stop while fewer than half the tokens "
+         "remain; every retried failure takes one, every success gives back RATIO, and one comes "
+         "back every second."},
         {"RetryDeadlocks", "yes", "boolean",
          "Retry a statement the server rolled back (deadlock, serialization failure) in autocommit."},
         {"CircuitBreakerThreshold", "10", "integer",
@@ -175,26 +179,26 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     if (name == "RetryJitter") return one_of(s.retry_jitter, {"full", "equal", "decorrelated", "none"});
     if (name == "RetryDeadline") return duration(s.retry_deadline);
     if (name == "RetryBudget") {
-        std::string v = lower(value);
-        if (v == "off" || v == "0") { s.retry_budget = "off"; return std::nullopt; }
-        size_t colon = v.find(':');
-        std::string tokens = v.substr(0, colon), ratio = colon == std::string::npos ? "0.1" : v.substr(colon + 1);
-        char* e1 = nullptr; char* e2 = nullptr;
-        double t = std::strtod(tokens.c_str(), &e1), r = std::strtod(ratio.c_str(), &e2);
-        if (tokens.empty() || ratio.empty() || *e1 || *e2 || t < 1 || t > 100000 || r < 0 || r > t)
-            return std::string("not a budget (TOKENS or TOKENS:RATIO, e.g. 10:0.1, or off)");
+        auto parsed = parse_budget_settings(value);
+        if (!parsed) return parsed.error();
         s.retry_budget = std::string(value);
         return std::nullopt;
     }
     if (name == "RetryDeadlocks") return boolean(s.retry_deadlocks);
-    if (name == "CircuitBreakerThreshold") return integer(s.circuit_breaker_threshold, 0, 100000);
+    if (name == "CircuitBreakerThreshold") return integer(s.circuit_breaker_threshold, 0, 65535);
     if (name == "CircuitBreakerCooldown") return duration(s.circuit_breaker_cooldown);
     if (name == "CircuitBreakerShared") return boolean(s.circuit_breaker_shared);
-    if (name == "RetryRulesTransient") { s.rules_transient = std::string(value); return std::nullopt; }
-    if (name == "RetryRulesConnectionLost") { s.rules_connection_lost = std::string(value); return std::nullopt; }
-    if (name == "RetryRulesRolledBack") { s.rules_rolled_back = std::string(value); return std::nullopt; }
-    if (name == "RetryRulesTimeout") { s.rules_timeout = std::string(value); return std::nullopt; }
-    if (name == "RetryRulesFatal") { s.rules_fatal = std::string(value); return std::nullopt; }
+    auto rules = [&](std::string& field, ErrorClass cls) -> std::optional<std::string> {
+        auto parsed = parse_rules(value, cls);
+        if (!parsed) return parsed.error();
+        field = std::string(value);
+        return std::nullopt;
+    };
+    if (name == "RetryRulesTransient") return rules(s.rules_transient, ErrorClass::Transient);
+    if (name == "RetryRulesConnectionLost") return rules(s.rules_connection_lost, ErrorClass::ConnectionLost);
+    if (name == "RetryRulesRolledBack") return rules(s.rules_rolled_back, ErrorClass::RolledBack);
+    if (name == "RetryRulesTimeout") return rules(s.rules_timeout, ErrorClass::Timeout);
+    if (name == "RetryRulesFatal") return rules(s.rules_fatal, ErrorClass::Fatal);
     if (name == "RetryHangProtection") return boolean(s.hang_protection);
     if (name == "Recovery") return boolean(s.recovery);
     if (name == "ReplayWrites") return one_of(s.replay_writes, {"never", "idempotent"});
@@ -290,7 +294,8 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
     if (in.global_file) path = *in.global_file;
     else if (const char* env = std::getenv("ODBC_RETRY_CONFIG"); env && *env) path = env;
     else path = "/etc/odbc-retry.ini";
-    bool must_exist = in.global_file.has_value() || std::getenv("ODBC_RETRY_CONFIG") != nullptr;
+    const char* named = std::getenv("ODBC_RETRY_CONFIG");
+    bool must_exist = in.global_file.has_value() || (named && *named);
     if (!path.empty()) {
         GlobalFileReader reader{path, in.dsn, {}, std::nullopt};
         int rc = ini_parse(path.c_str(), on_global_entry, &reader);

@@ -34,14 +34,14 @@ struct Settings {
     std::string log_level = "warn";
     std::string log_file;
     // Retry engine (see docs/configuration.md for the meaning of each).
-    int retry_max_attempts = 10;
+    int retry_max_attempts = 30;
     Millis retry_base_delay{200};
     Millis retry_max_delay{5000};
     double retry_multiplier = 2.0;
     std::string retry_backoff = "exponential";
     std::string retry_jitter = "full";
     Millis retry_deadline{30000};
-    std::string retry_budget = "10:0.1";
+    std::string retry_budget = "100:0.1";
     bool retry_deadlocks = true;
     int circuit_breaker_threshold = 10;
     Millis circuit_breaker_cooldown{5000};

@@ -3,7 +3,11 @@
 
 #include "shim/convert.h"
 #include "shim/handles.h"
+#include "shim/engine.h"
 #include "shim/log.h"
+#include "shim/retry/clock.h"
+#include "shim/retry/random.h"
+#include "shim/target_state.h"
 
 namespace odbcretry {
 
@@ -93,10 +97,19 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         }
         auto it = std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
                                [&](const AttributeValue& v) { return v.attribute == attribute; });
+        if (attribute == SQL_ATTR_AUTOCOMMIT)
+            autocommit_.store(reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON, std::memory_order_relaxed);
         if (it != preconnect_attributes_.end()) *it = std::move(a);
         else preconnect_attributes_.push_back(std::move(a));
         return SQL_SUCCESS;
     }
+    SQLRETURN rc = set_target_attr(attribute, value, length, wide);
+    if (SQL_SUCCEEDED(rc) && attribute == SQL_ATTR_AUTOCOMMIT)
+        autocommit_.store(reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON, std::memory_order_relaxed);
+    return rc;
+}
+
+SQLRETURN Connection::set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide) {
     if (wide ? api_->SQLSetConnectAttrW != nullptr : api_->SQLSetConnectAttr != nullptr)
         return wide ? api_->SQLSetConnectAttrW(target_, attribute, value, length)
                     : api_->SQLSetConnectAttr(target_, attribute, value, length);
@@ -389,6 +402,17 @@ SQLRETURN Connection::free_handle() {
 
 // ---- connecting ----------------------------------------------------------------------------
 
+namespace {
+
+// The value of the first of `keys` present in `pairs` (case-insensitive), else "".
+std::string first_of(const std::vector<KeyValue>& pairs, std::initializer_list<const char*> keys) {
+    for (const char* k : keys)
+        if (const KeyValue* kv = find_key(pairs, k); kv && !kv->value.empty()) return kv->value;
+    return {};
+}
+
+}  // namespace
+
 SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
                                      std::string& target_connection_string) {
     ConfigInputs inputs;
@@ -401,6 +425,7 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     std::string error;
     std::string library;
     std::vector<KeyValue> target_pairs;
+    std::vector<KeyValue> target_dsn_section;
     if (!s.target_dsn.empty()) {
         std::string driver = dsn_driver(s.target_dsn);
         if (driver.empty())
@@ -411,6 +436,7 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
                                      "' points at odbc-retry itself; it must name a DSN of the real driver");
         library = resolve_driver_library(driver, error);
         target_pairs.push_back({"DSN", s.target_dsn});
+        target_dsn_section = read_odbc_ini_section(s.target_dsn);
     } else {
         library = resolve_driver_library(s.target_driver, error);
         target_pairs.push_back({"DRIVER", s.target_driver});
@@ -431,17 +457,48 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     }
     driver_ = driver;
     api_ = &driver->api();
+    target_env_ = henv;
+
+    // What identifies the target for the breaker, budget and epoch: the server and database,
+    // wherever they were given, and the driver family.
+    std::vector<KeyValue> all = target_dsn_section;
+    for (const auto& kv : config_.forwarded) all.push_back(kv);
+    family_ = detect_family(driver->path() + " " + s.target_driver + " " + dsn_driver(s.target_dsn));
+    std::string host = first_of(all, {"Server", "Servername", "Host", "Hostname", "Address", "Addr"});
+    std::string port = first_of(all, {"Port"});
+    std::string database = first_of(all, {"Database", "DB", "Dbname", "DatabaseName"});
+    target_description_ = (s.target_dsn.empty() ? "driver " + s.target_driver : "DSN " + s.target_dsn);
+    std::string key = std::string(to_string(family_)) + "://" + (host.empty() ? "-" : host) + ":" +
+                      (port.empty() ? "-" : port) + "/" + (database.empty() ? "-" : database);
+    if (host.empty() && database.empty()) key += "?" + target_description_;
+    target_description_ += " (" + key + ")";
+    target_state_ = &odbcretry::target_state(key, family_, s);
+    classifier_ = std::make_unique<Classifier>(family_, make_user_rules(s));
+    secrets_.clear();
+    for (const auto& kv : all)
+        if (is_secret_key(kv.key) && !kv.value.empty()) secrets_.push_back(kv.value);
+
+    // MariaDB ignores SQL_ATTR_LOGIN_TIMEOUT: its own CONN_TIMEOUT bounds a connect, unless the
+    // application or the DSN chose a value.
+    mariadb_conn_timeout_ = s.hang_protection && family_ == DriverFamily::MySql && !find_key(all, "CONN_TIMEOUT") &&
+                            !find_key(all, "CONNECTTIMEOUT");
+    for (const auto& kv : config_.forwarded) target_pairs.push_back(kv);
+    target_connection_string = format_connection_string(target_pairs);
+    return SQL_SUCCESS;
+}
+
+SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
     if (!target_) {
-        SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_DBC, henv, &target_);
+        SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_DBC, target_env_, &target_);
         if (!SQL_SUCCEEDED(rc) || !target_) {
             target_ = nullptr;
-            api_ = nullptr;
-            driver_.reset();
             return fail("IM005", "[odbc-retry] the target driver could not allocate a connection handle");
         }
     }
+    bool app_login_timeout = false;
     // Attributes the application set before connect, in the order it set them.
     for (const auto& a : preconnect_attributes_) {
+        if (a.attribute == SQL_ATTR_LOGIN_TIMEOUT) app_login_timeout = true;
         SQLRETURN rc;
         if (a.is_text) {
             if (api_->SQLSetConnectAttr)
@@ -456,9 +513,21 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
         }
         (void)rc;  // as a driver would have: an attribute the target rejects keeps its default
     }
-    for (const auto& kv : config_.forwarded) target_pairs.push_back(kv);
-    target_connection_string = format_connection_string(target_pairs);
+    // Hang protection: an attempt may not outlive the deadline, also on a server that accepts
+    // and never answers. The application's own login timeout is applied as it set it.
+    if (!app_login_timeout && attempt_limit.count() > 0 && config_.settings.hang_protection) {
+        auto seconds = static_cast<intptr_t>((attempt_limit.count() + 999) / 1000);
+        if (seconds < 1) seconds = 1;
+        auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
+        if (set) set(target_, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
+    }
     return SQL_SUCCESS;
+}
+
+void Connection::close_target_dbc() {
+    if (!target_) return;
+    api_->SQLFreeHandle(SQL_HANDLE_DBC, target_);
+    target_ = nullptr;
 }
 
 SQLRETURN Connection::target_driver_connect(const std::string& cs, bool wide, SQLHWND window,
@@ -475,18 +544,118 @@ SQLRETURN Connection::target_driver_connect(const std::string& cs, bool wide, SQ
                                   static_cast<SQLSMALLINT>(cs.size()), out, sizeof out, &out_length, completion);
 }
 
+std::chrono::milliseconds Connection::app_login_timeout() const {
+    for (const auto& a : preconnect_attributes_)
+        if (a.attribute == SQL_ATTR_LOGIN_TIMEOUT)
+            return std::chrono::seconds(reinterpret_cast<intptr_t>(a.integer));
+    return std::chrono::milliseconds(0);
+}
+
+SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND window, SQLUSMALLINT completion,
+                                const char* operation) {
+    const Settings& s = config_.settings;
+    RetrySettings policy = make_retry_settings(s);
+    cancel_.store(false, std::memory_order_relaxed);
+    target_state_->refill_budget(steady_clock_instance().now());
+    RetryState state(policy, steady_clock_instance(), default_random(), app_login_timeout(), &target_state_->budget(),
+                     target_state_->breaker(), &cancel_);
+    TargetCounters& counters = target_state_->counters();
+    std::vector<DiagRecord> last_records;
+    for (;;) {
+        Admission admission = state.admit();
+        if (admission.stop()) {
+            if (admission.stop_reason == StopReason::Breaker)
+                counters.breaker_rejections.fetch_add(1, std::memory_order_relaxed);
+            break;
+        }
+        if (!admission.go) {
+            if (!real_sleeper().sleep_for(admission.wait, &cancel_)) {
+                state.on_cancelled();
+                break;
+            }
+            continue;
+        }
+        // Each attempt gets at most what is left of the deadline.
+        std::chrono::milliseconds limit(0);
+        if (auto deadline = state.deadline())
+            limit = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - steady_clock_instance().now());
+        if (SQLRETURN rc = open_target_dbc(limit); rc != SQL_SUCCESS) return rc;
+        std::string cs = target_cs;
+        if (mariadb_conn_timeout_ && limit.count() > 0)
+            cs += "CONN_TIMEOUT=" + std::to_string(std::max<long long>(1, (limit.count() + 999) / 1000)) + ";";
+        SQLRETURN rc = target_driver_connect(cs, wide, window, completion);
+        if (SQL_SUCCEEDED(rc)) {
+            state.on_success();
+            counters.connects.fetch_add(1, std::memory_order_relaxed);
+            if (state.attempts() > 1) diag().reset();  // earlier attempts' records are history
+            return rc;
+        }
+        if (rc == SQL_NO_DATA) return rc;  // the user cancelled a prompt
+        last_records = diag().records_snapshot(diag_source());
+        Classifier::Verdict verdict = classify(*classifier_, last_records, Phase::Connect);
+        Decision decision = state.on_failure(verdict.cls, Phase::Connect);
+        if (!decision.retry) {
+            if (decision.stop_reason == StopReason::NotRetryable) {
+                // A fatal error (wrong password, missing database) is returned exactly as the
+                // target reported it, after one attempt.
+                diag().capture_target(diag_source());
+                close_target_dbc();
+                counters.connect_failures.fetch_add(1, std::memory_order_relaxed);
+                log_give_up(operation, "not retryable (" + std::string(to_string(verdict.cls)) + ", " +
+                                           std::string(verdict.rule_name) + ")",
+                            target_description_, last_records.empty() ? nullptr : &last_records[verdict.record], secrets_);
+                return SQL_ERROR;
+            }
+            break;
+        }
+        counters.connect_retries.fetch_add(1, std::memory_order_relaxed);
+        AttemptReport report{operation, state.attempts(), policy.max_attempts, &verdict,
+                             last_records.empty() ? nullptr : &last_records[verdict.record], decision.delay,
+                             &target_description_};
+        log_retry(report, secrets_);
+        close_target_dbc();
+        if (!real_sleeper().sleep_for(decision.delay, &cancel_)) {
+            state.on_cancelled();
+            break;
+        }
+    }
+    // Given up: the target's last records, then ours saying why.
+    close_target_dbc();
+    {
+        // The target's last records, kept as copies (its handle is gone), then the give-up record.
+        DiagArea& d = diag();
+        d.set_captured(last_records);
+        std::string message = give_up_message(state);
+        if (state.stop_reason() == StopReason::Breaker) {
+            if (CircuitBreaker* b = target_state_->breaker()) {
+                auto now = steady_clock_instance().now();
+                auto next = std::chrono::duration_cast<std::chrono::milliseconds>(b->next_allowed(now) - now);
+                message += "; target " + target_description_ + "; next probe in " +
+                           std::to_string(std::max<long long>(0, next.count())) + " ms";
+            }
+        }
+        d.post("08001", message);
+        counters.give_ups.fetch_add(1, std::memory_order_relaxed);
+        counters.connect_failures.fetch_add(1, std::memory_order_relaxed);
+        log_give_up(operation, message, target_description_, last_records.empty() ? nullptr : &last_records.back(),
+                    secrets_);
+    }
+    return SQL_ERROR;
+}
+
 SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
                                    SQLHWND window, SQLUSMALLINT completion) {
     if (connected_ || browsing_) return fail("08002", "[odbc-retry] connection already in use");
     std::string target_cs;
     SQLRETURN rc = prepare_target(pairs, dsn, target_cs);
     if (rc != SQL_SUCCESS) return rc;
-    rc = target_driver_connect(target_cs, wide, window, completion);
+    target_cs_ = target_cs;
+    rc = establish(target_cs, wide, window, completion, "connect");
     if (SQL_SUCCEEDED(rc)) {
         connected_ = true;
+        connect_wide_ = wide;
+        target_epoch_ = target_state_->epoch().load(std::memory_order_acquire);
         log_connected(config_, dsn);
-    } else if (rc == SQL_ERROR) {
-        log_connect_failed(config_, dsn, diag().records_snapshot(diag_source()));
     }
     return rc;
 }
@@ -545,6 +714,8 @@ SQLRETURN Connection::browse_connect(InText in, OutText out, SQLSMALLINT* out_le
         if (const KeyValue* k = find_key(*pairs, "DSN")) dsn = k->value;
         if (dsn.empty() && !find_key(*pairs, "DRIVER")) dsn = "DEFAULT";
         SQLRETURN rc = prepare_target(*pairs, dsn, target_text);
+        if (rc != SQL_SUCCESS) return rc;
+        rc = open_target_dbc(std::chrono::milliseconds(0));
         if (rc != SQL_SUCCESS) return rc;
     }
     if (!api_->SQLBrowseConnect && !api_->SQLBrowseConnectW)

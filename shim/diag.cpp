@@ -2,7 +2,10 @@
 
 #include <cstring>
 
+#include "shim/convert.h"
 #include "shim/target_driver.h"
+
+#include <algorithm>
 
 namespace odbcretry {
 
@@ -103,6 +106,15 @@ std::vector<DiagRecord> DiagArea::records_snapshot(const TargetDiagSource& s) co
     }
     out.insert(out.end(), own_.begin(), own_.end());
     return out;
+}
+
+void DiagArea::set_captured(std::vector<DiagRecord> records) {
+    std::lock_guard lock(mutex_);
+    own_.clear();
+    captured_ = std::move(records);
+    captured_mode_ = true;
+    sqlerror_next_ = 1;
+    dirty_.store(true, std::memory_order_relaxed);
 }
 
 void DiagArea::capture_target(const TargetDiagSource& s) {
@@ -218,27 +230,26 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
             return api.SQLGetDiagFieldW(s.type, s.handle, rec, field, value, capacity, length);
         if (!wide && api.SQLGetDiagField)
             return api.SQLGetDiagField(s.type, s.handle, rec, field, value, capacity, length);
-        if (api.SQLGetDiagField) {  // W application, A-only target: convert string fields
-            std::string text(1024, '\0');
-            SQLSMALLINT len = 0;
-            SQLRETURN rc = api.SQLGetDiagField(s.type, s.handle, rec, field, text.data(),
-                                               static_cast<SQLSMALLINT>(text.size()), &len);
-            bool is_string = field == SQL_DIAG_SQLSTATE || field == SQL_DIAG_MESSAGE_TEXT ||
-                             field == SQL_DIAG_CLASS_ORIGIN || field == SQL_DIAG_SUBCLASS_ORIGIN ||
-                             field == SQL_DIAG_CONNECTION_NAME || field == SQL_DIAG_SERVER_NAME ||
-                             field == SQL_DIAG_DYNAMIC_FUNCTION;
-            if (!SQL_SUCCEEDED(rc) || !is_string) {
-                if (SQL_SUCCEEDED(rc) && value) memcpy(value, text.data(), sizeof(SQLLEN));
-                return rc;
-            }
-            text.resize(strnlen(text.c_str(), text.size()));
-            long full = 0;
-            bool truncated = copy_out(to_utf16(text), static_cast<SQLWCHAR*>(value),
-                                      capacity / static_cast<long>(sizeof(SQLWCHAR)), &full);
-            if (length) *length = static_cast<SQLSMALLINT>(full * sizeof(SQLWCHAR));
-            return truncated ? SQL_SUCCESS_WITH_INFO : rc;
-        }
-        return SQL_ERROR;
+        auto* other = wide ? api.SQLGetDiagField : api.SQLGetDiagFieldW;
+        if (!other) return SQL_ERROR;
+        bool is_string = field == SQL_DIAG_SQLSTATE || field == SQL_DIAG_MESSAGE_TEXT ||
+                         field == SQL_DIAG_CLASS_ORIGIN || field == SQL_DIAG_SUBCLASS_ORIGIN ||
+                         field == SQL_DIAG_CONNECTION_NAME || field == SQL_DIAG_SERVER_NAME ||
+                         field == SQL_DIAG_DYNAMIC_FUNCTION;
+        // Numeric fields are the same in both forms: the application's buffer is passed on.
+        if (!is_string) return other(s.type, s.handle, rec, field, value, capacity, length);
+        long full = 0;
+        bool truncated = false;
+        SQLRETURN rc = call_converting(OutText{value, capacity, wide, true}, &full, !wide, truncated,
+                                       [&](SQLPOINTER buffer, long cap, long* len) {
+                                           SQLSMALLINT l = 0;
+                                           auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                                           SQLRETURN r = other(s.type, s.handle, rec, field, buffer, c, &l);
+                                           *len = l;
+                                           return r;
+                                       });
+        if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
+        return rc;
     };
     bool target_live = !captured_mode_ && s.usable();
     if (rec == 0) {  // header fields

@@ -50,6 +50,8 @@ public:
     // Copies the target's current records so that they survive further calls on its handle.
     void capture_target(const TargetDiagSource& source);
     std::vector<DiagRecord> records_snapshot(const TargetDiagSource& source) const;
+    // Replaces everything with these records as the target's (captured) records.
+    void set_captured(std::vector<DiagRecord> records);
 
     SQLRETURN get_rec(const TargetDiagSource& source, SQLSMALLINT rec,
                       bool wide, SQLCHAR* state, SQLINTEGER* native, void* message,

@@ -11,6 +11,7 @@
 // taken only to allocate and free.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,9 @@
 
 #include "shim/config.h"
 #include "shim/diag.h"
+#include "shim/engine.h"
+#include "shim/function_ref.h"
+#include "shim/retry/classifier.h"
 #include "shim/handle_registry.h"
 #include "shim/target_driver.h"
 #include "shim/text.h"
@@ -28,6 +32,7 @@ class Env;
 class Connection;
 class Statement;
 class Descriptor;
+class TargetState;
 
 class HandleBase {
 public:
@@ -131,6 +136,11 @@ public:
     const std::shared_ptr<const TargetDriver>& driver() const { return driver_; }
     Env* env() const { return env_; }
     const Settings& settings() const { return config_.settings; }
+    bool autocommit() const { return autocommit_.load(std::memory_order_relaxed); }
+    const Classifier& classifier() const { return *classifier_; }
+    TargetState& target_state() const { return *target_state_; }
+    const std::string& target_description() const { return target_description_; }
+    const std::vector<std::string>& secrets() const { return secrets_; }
     void forget(Statement* s);
     void forget(Descriptor* d);
     // The explicit descriptor of this connection whose target handle is `target`, if any.
@@ -141,8 +151,15 @@ private:
                            SQLHWND window, SQLUSMALLINT completion);
     SQLRETURN prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
                              std::string& target_connection_string);
+    SQLRETURN set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide);
+    SQLRETURN open_target_dbc(std::chrono::milliseconds attempt_limit);
+    void close_target_dbc();
     SQLRETURN target_driver_connect(const std::string& connection_string, bool wide, SQLHWND window,
                                     SQLUSMALLINT completion);
+    // Connects the target through the retry policy (breaker, budget, deadline).
+    SQLRETURN establish(const std::string& target_cs, bool wide, SQLHWND window, SQLUSMALLINT completion,
+                        const char* operation);
+    std::chrono::milliseconds app_login_timeout() const;
 
     Env* env_;
     std::shared_ptr<const TargetDriver> driver_;
@@ -151,6 +168,18 @@ private:
     bool connected_ = false;
     bool browsing_ = false;
     ResolvedConfig config_;
+    SQLHENV target_env_ = nullptr;
+    std::string target_cs_;
+    bool connect_wide_ = false;
+    DriverFamily family_ = DriverFamily::Generic;
+    TargetState* target_state_ = nullptr;
+    uint64_t target_epoch_ = 0;
+    std::unique_ptr<Classifier> classifier_;
+    std::string target_description_;
+    std::vector<std::string> secrets_;
+    bool mariadb_conn_timeout_ = false;
+    std::atomic<bool> cancel_{false};
+    std::atomic<bool> autocommit_{true};
     std::vector<AttributeValue> preconnect_attributes_;
     std::mutex children_mutex_;
     std::vector<Statement*> statements_;
@@ -182,7 +211,7 @@ public:
         SQLRETURN rc = function(target_, args...);
         if (rc != SQL_ERROR) [[likely]]
             return rc;
-        return on_error(op, rc);
+        return on_error(op, rc, [&]() { return function(target_, args...); });
     }
 
     SQLRETURN prepare(InText sql);
@@ -216,12 +245,18 @@ public:
 
 private:
     SQLRETURN unsupported(Op op);
-    SQLRETURN on_error(Op op, SQLRETURN rc);
+    // A call failed: decide (classify, retry, recover) and return what the application sees.
+    // `reissue` makes the same call on the target again.
+    SQLRETURN on_error(Op op, SQLRETURN rc, FunctionRef<SQLRETURN()> reissue);
     Descriptor* wrap_implicit(SQLHDESC target);
 
     Connection* connection_;
     const TargetApi* api_;
     SQLHSTMT target_;
+    std::atomic<bool> cancel_{false};
+    SQLULEN paramset_size_ = 1;
+    SQLULEN query_timeout_ = 0;
+    std::string prepared_sql_;  // UTF-8, the last text given to SQLPrepare
     std::mutex implicit_mutex_;
     std::vector<std::unique_ptr<Descriptor>> implicit_;
 };

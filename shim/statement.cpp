@@ -2,6 +2,10 @@
 
 #include "shim/convert.h"
 #include "shim/handles.h"
+#include "shim/retry/clock.h"
+#include "shim/retry/random.h"
+#include "shim/sql_text.h"
+#include "shim/target_state.h"
 
 namespace odbcretry {
 
@@ -17,9 +21,56 @@ SQLRETURN Statement::unsupported(Op) {
     return fail("IM001", "[odbc-retry] the target driver does not support this function");
 }
 
-SQLRETURN Statement::on_error(Op, SQLRETURN rc) {
-    // The retry engine and recovery hook in here; a call that succeeds never reaches this.
-    return rc;
+SQLRETURN Statement::on_error(Op op, SQLRETURN rc, FunctionRef<SQLRETURN()> reissue) {
+    // A call that succeeds never reaches this. Only executions are retried here: a statement the
+    // server rolled back (deadlock, serialization failure) or could not start (a lock, SQLite's
+    // "database is locked"), in autocommit, where nothing of it can have been kept.
+    if (op != Op::Execute && op != Op::ExecDirect) return rc;
+    Connection& c = *connection_;
+    std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
+    Classifier::Verdict verdict = classify(c.classifier(), records, Phase::Statement);
+    if (verdict.cls != ErrorClass::RolledBack && verdict.cls != ErrorClass::Transient) return rc;
+    bool in_transaction = !c.autocommit();
+    if (in_transaction || paramset_size_ > 1) return rc;
+    if (op == Op::Execute && !is_single_statement(prepared_sql_)) return rc;
+    RetrySettings policy = make_retry_settings(c.settings());
+    cancel_.store(false, std::memory_order_relaxed);
+    TargetState& target = c.target_state();
+    target.refill_budget(steady_clock_instance().now());
+    RetryState state(policy, steady_clock_instance(), default_random(),
+                     std::chrono::seconds(static_cast<long long>(query_timeout_)), &target.budget(), nullptr, &cancel_);
+    const char* operation = op == Op::Execute ? "execute" : "execdirect";
+    for (;;) {
+        Decision decision = state.on_failure(verdict.cls, Phase::Statement, in_transaction);
+        const DiagRecord* deciding = records.empty() ? nullptr : &records[verdict.record];
+        if (!decision.retry) {
+            if (decision.stop_reason == StopReason::NotRetryable) return SQL_ERROR;
+            // The target's last records stay readable; ours follows them.
+            std::string message = give_up_message(state);
+            diag().capture_target(diag_source());
+            diag().post(deciding ? deciding->sqlstate.c_str() : "HY000", message);
+            target.counters().give_ups.fetch_add(1, std::memory_order_relaxed);
+            log_give_up(operation, message, c.target_description(), deciding, c.secrets());
+            return SQL_ERROR;
+        }
+        AttemptReport report{operation, state.attempts(), policy.max_attempts, &verdict, deciding, decision.delay,
+                             &c.target_description()};
+        log_retry(report, c.secrets());
+        if (!real_sleeper().sleep_for(decision.delay, &cancel_)) {
+            state.on_cancelled();
+            diag().capture_target(diag_source());
+            diag().post("HY008", "[odbc-retry] Operation canceled while waiting to retry");
+            return SQL_ERROR;
+        }
+        target.counters().statement_retries.fetch_add(1, std::memory_order_relaxed);
+        SQLRETURN again = reissue();
+        if (again != SQL_ERROR) {
+            state.on_success();
+            return again;
+        }
+        records = diag().records_snapshot(diag_source());
+        verdict = classify(c.classifier(), records, Phase::Statement);
+    }
 }
 
 namespace {
@@ -43,9 +94,16 @@ SQLRETURN Statement::prepare(InText sql) {
     } else {
         return unsupported(Op::Prepare);
     }
-    if (rc != SQL_ERROR) [[likely]]
+    if (rc != SQL_ERROR) [[likely]] {
+        // The journal keeps the text: a retry must know whether it is one statement, and a
+        // recovery must prepare it again. assign() reuses the buffer, so a statement prepared
+        // again and again does not allocate each time.
+        if (sql.wide) prepared_sql_ = sql.utf8();
+        else if (sql.length == SQL_NTS || sql.length < 0) prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()));
+        else prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()), static_cast<size_t>(sql.length));
         return rc;
-    return on_error(Op::Prepare, rc);
+    }
+    return on_error(Op::Prepare, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
 }
 
 SQLRETURN Statement::exec_direct(InText sql) {
@@ -57,14 +115,23 @@ SQLRETURN Statement::exec_direct(InText sql) {
         rc = api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length));
     } else if (api_->SQLExecDirect || api_->SQLExecDirectW) {
         ConvertedText c = ConvertedText::from(sql, !sql.wide);
-        rc = sql.wide ? api_->SQLExecDirect(target_, c.a(), static_cast<SQLINTEGER>(c.length))
-                      : api_->SQLExecDirectW(target_, c.w(), static_cast<SQLINTEGER>(c.length));
+        auto call = [&]() {
+            return sql.wide ? api_->SQLExecDirect(target_, c.a(), static_cast<SQLINTEGER>(c.length))
+                            : api_->SQLExecDirectW(target_, c.w(), static_cast<SQLINTEGER>(c.length));
+        };
+        rc = call();
+        if (rc != SQL_ERROR) return rc;
+        return on_error(Op::ExecDirect, rc, call);
     } else {
         return unsupported(Op::ExecDirect);
     }
     if (rc != SQL_ERROR) [[likely]]
         return rc;
-    return on_error(Op::ExecDirect, rc);
+    if (!is_single_statement(sql.utf8())) return rc;
+    return on_error(Op::ExecDirect, rc, [&]() {
+        return sql.wide ? api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length))
+                        : api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+    });
 }
 
 SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT* name_length,
@@ -96,7 +163,7 @@ SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT
         return unsupported(Op::Describe);
     }
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Describe, rc);
+    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
 }
 
 SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutText text,
@@ -130,7 +197,7 @@ SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutT
         return unsupported(Op::Describe);
     }
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Describe, rc);
+    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
 }
 
 SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {
@@ -186,8 +253,12 @@ SQLRETURN Statement::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER
         }
         value = d->target();
     }
-    if ((!wide && a) || !w) return a(target_, attribute, value, length);
-    return w(target_, attribute, value, length);
+    SQLRETURN rc = ((!wide && a) || !w) ? a(target_, attribute, value, length) : w(target_, attribute, value, length);
+    if (SQL_SUCCEEDED(rc)) {
+        if (attribute == SQL_ATTR_PARAMSET_SIZE) paramset_size_ = reinterpret_cast<SQLULEN>(value);
+        else if (attribute == SQL_ATTR_QUERY_TIMEOUT) query_timeout_ = reinterpret_cast<SQLULEN>(value);
+    }
+    return rc;
 }
 
 SQLRETURN Statement::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity,
@@ -224,10 +295,11 @@ SQLRETURN Statement::get_type_info(SQLSMALLINT type, bool wide) {
     if (!a && !w) return unsupported(Op::Catalog);
     SQLRETURN rc = ((wide && w) || !a) ? w(target_, type) : a(target_, type);
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Catalog, rc);
+    return on_error(Op::Catalog, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
 }
 
 SQLRETURN Statement::cancel() {
+    cancel_.store(true, std::memory_order_relaxed);  // interrupts a wait between retries
     if (!api_->SQLCancel) return unsupported(Op::Other);
     return api_->SQLCancel(target_);
 }
@@ -349,7 +421,7 @@ SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMAL
             break;
     }
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Catalog, rc);
+    return on_error(Op::Catalog, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
 }
 
 }  // namespace odbcretry

@@ -91,7 +91,8 @@ WString to_utf16(std::string_view s) {
             }
             c = (c << 6) | (byte(i + k) & 0x3F);
         }
-        if (!ok || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+        static constexpr char32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
+        if (!ok || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || c < kMinimum[extra]) {
             append_utf16(out, 0xFFFD);
             ++i;
             continue;
