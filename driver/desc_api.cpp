@@ -48,6 +48,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescRec(SQLHDESC desc, SQLSMALLINT rec,
                                                   SQLLEN length, SQLSMALLINT precision, SQLSMALLINT scale,
                                                   SQLPOINTER data, SQLLEN* string_length, SQLLEN* indicator) {
     return with<Descriptor>(desc, [&](Descriptor& d) {
+        d.note_edited();
         return d.forward<&TargetApi::SQLSetDescRec>(rec, type, subtype, length, precision, scale, data,
                                                     string_length, indicator);
     });

@@ -23,7 +23,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLExecDirectW(SQLHSTMT stmt, SQLWCHAR* text,
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLExecute(SQLHSTMT stmt) {
-    return with<Statement>(stmt, [](Statement& s) { return s.forward<&TargetApi::SQLExecute>(Op::Execute); });
+    return with<Statement>(stmt, [](Statement& s) { return s.execute(); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLBindParameter(SQLHSTMT stmt, SQLUSMALLINT number, SQLSMALLINT io_type,
@@ -31,8 +31,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLBindParameter(SQLHSTMT stmt, SQLUSMALLINT 
                                                      SQLSMALLINT digits, SQLPOINTER value, SQLLEN capacity,
                                                      SQLLEN* indicator) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLBindParameter>(Op::Bind, number, io_type, c_type, sql_type, size, digits,
-                                                        value, capacity, indicator);
+        return s.bind_parameter(number, io_type, c_type, sql_type, size, digits, value, capacity, indicator);
     });
 }
 
@@ -94,31 +93,31 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColAttributeW(SQLHSTMT stmt, SQLUSMALLINT 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLBindCol(SQLHSTMT stmt, SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value,
                                                SQLLEN capacity, SQLLEN* indicator) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLBindCol>(Op::Bind, column, c_type, value, capacity, indicator);
+        return s.bind_col(column, c_type, value, capacity, indicator);
     });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLFetch(SQLHSTMT stmt) {
-    return with<Statement>(stmt, [](Statement& s) { return s.forward<&TargetApi::SQLFetch>(Op::Fetch); });
+    return with<Statement>(stmt, [](Statement& s) { return s.fetch<&TargetApi::SQLFetch>(); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLFetchScroll(SQLHSTMT stmt, SQLSMALLINT orientation, SQLLEN offset) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLFetchScroll>(Op::Fetch, orientation, offset);
+        return s.fetch<&TargetApi::SQLFetchScroll>(orientation, offset);
     });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLExtendedFetch(SQLHSTMT stmt, SQLUSMALLINT orientation, SQLLEN offset,
                                                      SQLULEN* row_count, SQLUSMALLINT* row_status) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLExtendedFetch>(Op::Fetch, orientation, offset, row_count, row_status);
+        return s.fetch<&TargetApi::SQLExtendedFetch>(orientation, offset, row_count, row_status);
     });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetData(SQLHSTMT stmt, SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value,
                                                SQLLEN capacity, SQLLEN* indicator) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, indicator);
+        return s.get_data(column, c_type, value, capacity, indicator);
     });
 }
 
@@ -144,7 +143,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLRowCount(SQLHSTMT stmt, SQLLEN* count) {
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLCloseCursor(SQLHSTMT stmt) {
-    return with<Statement>(stmt, [](Statement& s) { return s.forward<&TargetApi::SQLCloseCursor>(Op::Cursor); });
+    return with<Statement>(stmt, [](Statement& s) { return s.close_cursor(); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetCursorName(SQLHSTMT stmt, SQLCHAR* name, SQLSMALLINT capacity,

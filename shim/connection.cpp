@@ -103,9 +103,46 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         else preconnect_attributes_.push_back(std::move(a));
         return SQL_SUCCESS;
     }
+    if (attribute == SQL_ATTR_RESET_CONNECTION) {
+        if (reinterpret_cast<SQLULEN>(value) != SQL_RESET_CONNECTION_YES)
+            return fail("HY024", "[odbc-retry] invalid value for SQL_ATTR_RESET_CONNECTION");
+        return reset_connection();
+    }
+    if (!lost_.load(std::memory_order_relaxed)) {
+        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    }
     SQLRETURN rc = set_target_attr(attribute, value, length, wide);
-    if (SQL_SUCCEEDED(rc) && attribute == SQL_ATTR_AUTOCOMMIT)
-        autocommit_.store(reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON, std::memory_order_relaxed);
+    if (SQL_SUCCEEDED(rc)) {
+        if (attribute == SQL_ATTR_AUTOCOMMIT) {
+            bool on = reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON;
+            // Turning autocommit on commits the open transaction: a new one starts empty.
+            if (on) statements_in_transaction_.store(0, std::memory_order_relaxed);
+            autocommit_.store(on, std::memory_order_relaxed);
+        }
+        // The journal keeps an owned copy, re-applied after a recovery. Pointer-valued and
+        // driver-specific attributes whose type is unknown are not journaled.
+        bool text = connect_attr_is_text(attribute);
+        bool journal = text || attribute < SQL_DRIVER_CONN_ATTR_BASE;
+        if (journal && attribute != SQL_ATTR_QUIET_MODE && attribute != SQL_ATTR_TRACEFILE &&
+            attribute != SQL_ATTR_TRACE) {
+            AttributeValue a;
+            a.attribute = attribute;
+            a.is_text = text;
+            if (text && value) {
+                InText in = wide ? InText::of(static_cast<const SQLWCHAR*>(value),
+                                              length < 0 ? SQL_NTS : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
+                                 : InText::narrow(static_cast<const SQLCHAR*>(value), length < 0 ? SQL_NTS : length);
+                a.text = in.utf8();
+            } else {
+                a.integer = value;
+            }
+            std::lock_guard lock(journal_mutex_);
+            auto it = std::find_if(session_attributes_.begin(), session_attributes_.end(),
+                                   [&](const AttributeValue& v) { return v.attribute == attribute; });
+            if (it != session_attributes_.end()) *it = std::move(a);
+            else session_attributes_.push_back(std::move(a));
+        }
+    }
     return rc;
 }
 
@@ -172,6 +209,31 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         }
         if (length) *length = sizeof(SQLUINTEGER);
         return SQL_SUCCESS;
+    }
+    if (attribute == SQL_ATTR_CONNECTION_DEAD) {
+        // Answered from our own state: a connection whose recovery has not succeeded is dead,
+        // and one opened before another connection to the target was lost is checked first, so
+        // that the driver manager's pool drops every dead connection at once.
+        bool dead = lost_.load(std::memory_order_acquire);
+        if (!dead && epoch_ && epoch_->load(std::memory_order_relaxed) != target_epoch_) {
+            std::lock_guard lock(recovery_mutex_);
+            uint64_t epoch = epoch_->load(std::memory_order_acquire);
+            dead_probe(dead);
+            if (dead) lost_.store(true, std::memory_order_release);
+            else target_epoch_ = epoch;
+        }
+        if (!dead) {
+            auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
+            SQLUINTEGER flag = SQL_CD_FALSE;
+            if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, nullptr)))
+                dead = flag == SQL_CD_TRUE;
+        }
+        if (value) *static_cast<SQLUINTEGER*>(value) = dead ? SQL_CD_TRUE : SQL_CD_FALSE;
+        if (length) *length = sizeof(SQLUINTEGER);
+        return SQL_SUCCESS;
+    }
+    if (lost_.load(std::memory_order_relaxed)) {
+        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
     if (wide ? api_->SQLGetConnectAttrW != nullptr : api_->SQLGetConnectAttr != nullptr)
         return wide ? api_->SQLGetConnectAttrW(target_, attribute, value, capacity, length)
@@ -281,7 +343,34 @@ SQLRETURN Connection::get_functions(SQLUSMALLINT function, SQLUSMALLINT* support
 SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
     if (!api_->SQLEndTran) return fail("IM001", "[odbc-retry] the target driver does not support SQLEndTran");
-    return api_->SQLEndTran(SQL_HANDLE_DBC, target_, completion);
+    if (transaction_lost_.exchange(false, std::memory_order_relaxed)) [[unlikely]] {
+        // The transaction was rolled back when its connection was lost (the application was told
+        // so then). A COMMIT now must not look like it saved anything.
+        statements_in_transaction_.store(0, std::memory_order_relaxed);
+        if (completion == SQL_COMMIT) {
+            target_state_->counters().replay_refusals.fetch_add(1, std::memory_order_relaxed);
+            return fail("08S01", "[odbc-retry] COMMIT refused: the transaction was rolled back by the server when "
+                                 "the connection was lost, nothing of it was committed; start it again");
+        }
+        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+        return api_->SQLEndTran(SQL_HANDLE_DBC, target_, completion);
+    }
+    if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    SQLRETURN rc = api_->SQLEndTran(SQL_HANDLE_DBC, target_, completion);
+    if (rc != SQL_ERROR) [[likely]] {
+        statements_in_transaction_.store(0, std::memory_order_relaxed);
+        return rc;
+    }
+    std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
+    Classifier::Verdict verdict = classify_failure(records, Phase::Commit, target_, SQL_HANDLE_DBC);
+    if (verdict.cls != ErrorClass::ConnectionLost || !config_.settings.recovery) {
+        if (verdict.cls == ErrorClass::ConnectionLost && completion == SQL_COMMIT) {
+            diag().capture_target(diag_source());
+            diag().post("08007", "[odbc-retry] the connection was lost during COMMIT: the outcome of the transaction is unknown");
+        }
+        return rc;
+    }
+    return end_tran_lost(completion, records);
 }
 
 SQLRETURN Connection::native_sql(InText in, OutText out, SQLINTEGER* out_length) {
@@ -368,8 +457,19 @@ Descriptor* Connection::explicit_descriptor(SQLHDESC target) {
 
 SQLRETURN Connection::disconnect() {
     if (!connected_ && !browsing_) return fail("08003", "[odbc-retry] connection not open");
-    SQLRETURN rc = api_->SQLDisconnect(target_);
-    if (rc == SQL_ERROR) return rc;
+    SQLRETURN rc = target_ ? api_->SQLDisconnect(target_) : SQL_SUCCESS;
+    // A lost connection cannot fail to disconnect: there is nothing left to close.
+    if (rc == SQL_ERROR && !lost_.load(std::memory_order_relaxed)) return rc;
+    if (rc == SQL_ERROR) rc = SQL_SUCCESS;
+    lost_.store(false, std::memory_order_relaxed);
+    transaction_lost_.store(false, std::memory_order_relaxed);
+    statements_in_transaction_.store(0, std::memory_order_relaxed);
+    session_state_.store(false, std::memory_order_relaxed);
+    {
+        std::lock_guard lock(journal_mutex_);
+        session_attributes_.clear();
+        session_sets_.clear();
+    }
     if (rc == SQL_SUCCESS_WITH_INFO) diag().capture_target(diag_source());
     // The target freed its statements and descriptors with the connection: so do we.
     std::vector<Statement*> statements;
@@ -381,7 +481,12 @@ SQLRETURN Connection::disconnect() {
     }
     for (Statement* s : statements) delete s;
     for (Descriptor* d : descriptors) delete d;
-    api_->SQLFreeHandle(SQL_HANDLE_DBC, target_);
+    for (SQLHDBC old : retired_targets_) {
+        api_->SQLDisconnect(old);
+        api_->SQLFreeHandle(SQL_HANDLE_DBC, old);
+    }
+    retired_targets_.clear();
+    if (target_) api_->SQLFreeHandle(SQL_HANDLE_DBC, target_);
     target_ = nullptr;
     api_ = nullptr;
     driver_.reset();
@@ -552,13 +657,14 @@ std::chrono::milliseconds Connection::app_login_timeout() const {
 }
 
 SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND window, SQLUSMALLINT completion,
-                                const char* operation) {
+                                const char* operation, std::atomic<bool>* cancel) {
+    if (!cancel) cancel = &cancel_;
     const Settings& s = config_.settings;
     RetrySettings policy = make_retry_settings(s);
-    cancel_.store(false, std::memory_order_relaxed);
+    cancel->store(false, std::memory_order_relaxed);
     target_state_->refill_budget(steady_clock_instance().now());
     RetryState state(policy, steady_clock_instance(), default_random(), app_login_timeout(), &target_state_->budget(),
-                     target_state_->breaker(), &cancel_);
+                     target_state_->breaker(), cancel);
     TargetCounters& counters = target_state_->counters();
     std::vector<DiagRecord> last_records;
     for (;;) {
@@ -569,7 +675,7 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
             break;
         }
         if (!admission.go) {
-            if (!real_sleeper().sleep_for(admission.wait, &cancel_)) {
+            if (!real_sleeper().sleep_for(admission.wait, cancel)) {
                 state.on_cancelled();
                 break;
             }
@@ -614,7 +720,7 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                              &target_description_};
         log_retry(report, secrets_);
         close_target_dbc();
-        if (!real_sleeper().sleep_for(decision.delay, &cancel_)) {
+        if (!real_sleeper().sleep_for(decision.delay, cancel)) {
             state.on_cancelled();
             break;
         }
@@ -652,9 +758,19 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
     target_cs_ = target_cs;
     rc = establish(target_cs, wide, window, completion, "connect");
     if (SQL_SUCCEEDED(rc)) {
+        std::string failure;
+        for (const auto& sql : config_.settings.session_init_sql) {
+            if (run_sql(sql, failure) == SQL_ERROR) {
+                api_->SQLDisconnect(target_);
+                close_target_dbc();
+                return fail("HY000", "[odbc-retry] SessionInitSQL " + failure);
+            }
+        }
         connected_ = true;
         connect_wide_ = wide;
-        target_epoch_ = target_state_->epoch().load(std::memory_order_acquire);
+        epoch_ = &target_state_->epoch();
+        target_epoch_ = epoch_->load(std::memory_order_acquire);
+        session_.fetch_add(1, std::memory_order_acq_rel);
         log_connected(config_, dsn);
     }
     return rc;

@@ -39,6 +39,9 @@ SQLRETURN Descriptor::get_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER v
 }
 
 SQLRETURN Descriptor::set_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER length, bool wide) {
+    // Direct edits of a statement's descriptor are not journaled: that statement can no longer be
+    // rebuilt transparently after a lost connection.
+    if (owner_) owner_->mark_descriptor_edited();
     auto* a = api_->SQLSetDescField;
     auto* w = api_->SQLSetDescFieldW;
     if (!wide && a) return a(target_, rec, field, value, length);
@@ -82,10 +85,15 @@ SQLRETURN Descriptor::get_rec(SQLSMALLINT rec, OutText name, SQLSMALLINT* name_l
     return rc;
 }
 
+void Descriptor::note_edited() {
+    if (owner_) owner_->mark_descriptor_edited();
+}
+
 SQLRETURN Descriptor::copy_to(Descriptor& destination) {
     if (destination.api_ != api_)
         return fail("HY000", "[odbc-retry] cannot copy a descriptor between connections to different target drivers");
     if (!api_->SQLCopyDesc) return fail("IM001", "[odbc-retry] the target driver does not support SQLCopyDesc");
+    destination.note_edited();
     return api_->SQLCopyDesc(target_, destination.target_);
 }
 

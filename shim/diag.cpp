@@ -117,6 +117,11 @@ void DiagArea::set_captured(std::vector<DiagRecord> records) {
     dirty_.store(true, std::memory_order_relaxed);
 }
 
+void DiagArea::set_leading(const char* sqlstate, std::string message, std::vector<DiagRecord> records) {
+    records.insert(records.begin(), DiagRecord{sqlstate, 0, std::move(message)});
+    set_captured(std::move(records));
+}
+
 void DiagArea::capture_target(const TargetDiagSource& s) {
     std::vector<DiagRecord> copies;
     if (s.usable()) {

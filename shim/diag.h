@@ -52,6 +52,9 @@ public:
     std::vector<DiagRecord> records_snapshot(const TargetDiagSource& source) const;
     // Replaces everything with these records as the target's (captured) records.
     void set_captured(std::vector<DiagRecord> records);
+    // Replaces everything with our record first, then `records` (copies of the target's): for
+    // answers whose meaning is ours (a refused replay), since most applications read record 1 only.
+    void set_leading(const char* sqlstate, std::string message, std::vector<DiagRecord> records);
 
     SQLRETURN get_rec(const TargetDiagSource& source, SQLSMALLINT rec,
                       bool wide, SQLCHAR* state, SQLINTEGER* native, void* message,

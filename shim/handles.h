@@ -21,6 +21,8 @@
 #include "shim/diag.h"
 #include "shim/engine.h"
 #include "shim/function_ref.h"
+#include "shim/replay.h"
+#include "shim/sql_text.h"
 #include "shim/retry/classifier.h"
 #include "shim/handle_registry.h"
 #include "shim/target_driver.h"
@@ -146,6 +148,34 @@ public:
     // The explicit descriptor of this connection whose target handle is `target`, if any.
     Descriptor* explicit_descriptor(SQLHDESC target);
 
+    // ---- recovery (shim/recovery.cpp) ----
+    // The session the statements were built for changes with every recovery; a statement
+    // compares its own with current() before each call (two relaxed loads).
+    uint64_t session() const { return session_.load(std::memory_order_acquire); }
+    bool current(uint64_t statement_session) const {
+        return statement_session == session_.load(std::memory_order_relaxed) &&
+               (!epoch_ || epoch_->load(std::memory_order_relaxed) == target_epoch_);
+    }
+    // Brings the connection up to date before a call: validates it when another connection to
+    // the target was lost, recovers it when it is lost. SQL_SUCCESS or an error posted on `report`.
+    SQLRETURN catch_up(HandleBase& report, std::atomic<bool>* cancel);
+    // Re-establishes a lost connection through the retry policy and restores its session. Only
+    // one thread recovers; others wait and see the result. `seen_session` is the session the
+    // caller failed on: when it is no longer current, another thread has recovered already.
+    SQLRETURN recover(HandleBase& report, uint64_t seen_session, const char* why, std::atomic<bool>* cancel);
+    bool lost() const { return lost_.load(std::memory_order_acquire); }
+    bool session_state_lost() const { return session_state_.load(std::memory_order_relaxed); }
+    // Transaction bookkeeping for the replay rules.
+    void note_executed(const SessionEffects& effects, std::string_view sql);
+    int statements_in_transaction() const { return statements_in_transaction_.load(std::memory_order_relaxed); }
+    void mark_transaction_lost() { transaction_lost_.store(true, std::memory_order_relaxed); }
+    // Classifies the records of a failed call on this connection (asks the target whether the
+    // connection is dead when the records alone do not say so).
+    Classifier::Verdict classify_failure(const std::vector<DiagRecord>& records, Phase phase, SQLHANDLE target_handle,
+                                         SQLSMALLINT target_type);
+    // Whether the target said the failed call never reached the server.
+    bool not_sent(const std::vector<DiagRecord>& records) const;
+
 private:
     SQLRETURN connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
                            SQLHWND window, SQLUSMALLINT completion);
@@ -158,7 +188,7 @@ private:
                                     SQLUSMALLINT completion);
     // Connects the target through the retry policy (breaker, budget, deadline).
     SQLRETURN establish(const std::string& target_cs, bool wide, SQLHWND window, SQLUSMALLINT completion,
-                        const char* operation);
+                        const char* operation, std::atomic<bool>* cancel = nullptr);
     std::chrono::milliseconds app_login_timeout() const;
 
     Env* env_;
@@ -173,7 +203,7 @@ private:
     bool connect_wide_ = false;
     DriverFamily family_ = DriverFamily::Generic;
     TargetState* target_state_ = nullptr;
-    uint64_t target_epoch_ = 0;
+    uint64_t target_epoch_ = 0;  // the target's epoch this connection was validated in
     std::unique_ptr<Classifier> classifier_;
     std::string target_description_;
     std::vector<std::string> secrets_;
@@ -181,6 +211,25 @@ private:
     std::atomic<bool> cancel_{false};
     std::atomic<bool> autocommit_{true};
     std::vector<AttributeValue> preconnect_attributes_;
+    // Recovery state and the session journal (attributes set after connect, SET statements).
+    SQLRETURN validate(HandleBase& report, std::atomic<bool>* cancel);
+    SQLRETURN restore_session(std::string& failure);
+    SQLRETURN end_tran_lost(SQLSMALLINT completion, const std::vector<DiagRecord>& records);
+    std::atomic<uint64_t> session_{1};
+    std::atomic<uint64_t>* epoch_ = nullptr;  // the target's epoch counter
+    std::atomic<bool> lost_{false};
+    std::atomic<bool> transaction_lost_{false};
+    std::atomic<int> statements_in_transaction_{0};
+    std::atomic<bool> session_state_{false};
+    std::mutex recovery_mutex_;
+    std::vector<AttributeValue> session_attributes_;
+    std::vector<std::string> session_sets_;
+    std::vector<SQLHDBC> retired_targets_;  // lost target connections, freed at disconnect
+    std::mutex journal_mutex_;
+    SQLRETURN run_sql(const std::string& sql, std::string& failure);
+    SQLRETURN reset_connection();
+    SQLULEN initial_isolation_ = 0;
+    bool dead_probe(bool& dead);
     std::mutex children_mutex_;
     std::vector<Statement*> statements_;
     std::vector<Descriptor*> descriptors_;
@@ -205,14 +254,43 @@ public:
     // The success path is one indirect call and one compare.
     template <auto Member, class... Args>
     SQLRETURN forward(Op op, Args... args) {
+        if (!connection_->current(session_)) [[unlikely]] {
+            if (SQLRETURN rc = catch_up(op); rc != SQL_SUCCESS) return rc;
+        }
         auto function = api_->*Member;
         if (!function) [[unlikely]]
             return unsupported(op);
         SQLRETURN rc = function(target_, args...);
         if (rc != SQL_ERROR) [[likely]]
             return rc;
-        return on_error(op, rc, [&]() { return function(target_, args...); });
+        return on_error(op, rc, [&]() { return (api_->*Member)(target_, args...); });
     }
+
+    // Fetches, with the bookkeeping that lets a lost read resume where it was.
+    template <auto Member, class... Args>
+    SQLRETURN fetch(Args... args) {
+        if (!connection_->current(session_)) [[unlikely]] {
+            if (SQLRETURN rc = catch_up(Op::Fetch); rc != SQL_SUCCESS) return rc;
+        }
+        SQLRETURN rc = (api_->*Member)(target_, args...);
+        if (SQL_SUCCEEDED(rc)) [[likely]] {
+            if (track_rows_) note_rows_fetched();
+            return rc;
+        }
+        if (rc == SQL_NO_DATA) {
+            result_open_ = false;
+            return rc;
+        }
+        if (rc != SQL_ERROR) return rc;
+        return on_error(Op::Fetch, rc, [&]() { return (api_->*Member)(target_, args...); });
+    }
+    SQLRETURN execute();
+    SQLRETURN get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
+    SQLRETURN bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
+    SQLRETURN bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQLSMALLINT c_type, SQLSMALLINT sql_type,
+                             SQLULEN size, SQLSMALLINT digits, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
+    SQLRETURN close_cursor();
+    void mark_descriptor_edited() { statement_rebuildable_ = false; }
 
     SQLRETURN prepare(InText sql);
     SQLRETURN exec_direct(InText sql);
@@ -248,15 +326,73 @@ private:
     // A call failed: decide (classify, retry, recover) and return what the application sees.
     // `reissue` makes the same call on the target again.
     SQLRETURN on_error(Op op, SQLRETURN rc, FunctionRef<SQLRETURN()> reissue);
-    Descriptor* wrap_implicit(SQLHDESC target);
+    SQLRETURN retry_statement(Op op, SQLRETURN rc, const std::vector<DiagRecord>& records,
+                              Classifier::Verdict verdict, FunctionRef<SQLRETURN()> reissue);
+    Descriptor* wrap_implicit(SQLHDESC target, SQLINTEGER attribute);
+    void note_executed(std::string_view sql, bool prepared);
+    void note_rows_fetched();
+
+    // ---- recovery (shim/recovery.cpp) ----
+    SQLRETURN catch_up(Op op);
+    SQLRETURN recover_and_replay(Op op, const std::vector<DiagRecord>& records, FunctionRef<SQLRETURN()> reissue);
+    SQLRETURN rebuild(std::string& failure);
+    SQLRETURN resume_fetch(std::string& failure);
+    uint64_t rows_hash_of_current_rowset(bool& ok);
+    SQLRETURN refuse(ReplayVerdict verdict, const std::vector<DiagRecord>& records);
 
     Connection* connection_;
     const TargetApi* api_;
     SQLHSTMT target_;
+    uint64_t session_ = 0;  // the connection session this statement's target handle belongs to
     std::atomic<bool> cancel_{false};
     SQLULEN paramset_size_ = 1;
     SQLULEN query_timeout_ = 0;
+    SQLULEN row_array_size_ = 1;
+    SQLULEN row_bind_type_ = SQL_BIND_BY_COLUMN;
+    SQLULEN* rows_fetched_ptr_ = nullptr;
+    SQLULEN* bind_offset_ptr_ = nullptr;
     std::string prepared_sql_;  // UTF-8, the last text given to SQLPrepare
+    bool prepared_ = false;
+    std::string executed_sql_;  // UTF-8, the statement whose result is open
+    bool executed_prepared_ = false;
+    bool result_open_ = false;
+    bool track_rows_ = false;   // the open result may be resumed: count and hash what is delivered
+    bool statement_rebuildable_ = true;
+    bool rows_verifiable_ = true;
+    uint64_t rows_delivered_ = 0;
+    uint64_t rows_hash_ = 0;
+    struct GetDataCall {
+        SQLUSMALLINT column;
+        SQLSMALLINT c_type;
+        SQLLEN capacity;
+        bool operator==(const GetDataCall&) const = default;
+    };
+    std::vector<GetDataCall> getdata_calls_;      // on the current row
+    std::vector<GetDataCall> getdata_signature_;  // on the first row; every row must match it
+    void fold_getdata(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                      const SQLLEN* indicator, SQLRETURN rc);
+    std::string cursor_name_;
+    struct StatementAttribute {
+        SQLINTEGER attribute;
+        SQLPOINTER value;
+    };
+    std::vector<StatementAttribute> attributes_;
+    struct ColumnBinding {
+        SQLSMALLINT c_type = 0;
+        SQLPOINTER value = nullptr;
+        SQLLEN capacity = 0;
+        SQLLEN* indicator = nullptr;
+    };
+    std::vector<ColumnBinding> columns_;  // index = column number
+    struct ParameterBinding {
+        SQLSMALLINT io_type = 0, c_type = 0, sql_type = 0, digits = 0;
+        SQLULEN size = 0;
+        SQLPOINTER value = nullptr;
+        SQLLEN capacity = 0;
+        SQLLEN* indicator = nullptr;
+        bool bound = false;
+    };
+    std::vector<ParameterBinding> parameters_;  // index = parameter number
     std::mutex implicit_mutex_;
     std::vector<std::unique_ptr<Descriptor>> implicit_;
 };
@@ -288,11 +424,19 @@ public:
 
     bool implicit() const { return owner_ != nullptr; }
     SQLHDESC target() const { return target_; }
+    SQLINTEGER implicit_attribute() const { return implicit_attribute_; }
+    void note_edited();
+    void set_implicit_attribute(SQLINTEGER attribute) { implicit_attribute_ = attribute; }
+    void retarget(SQLHDESC target, const TargetApi* api) {
+        target_ = target;
+        api_ = api;
+    }
     Connection* connection() const { return connection_; }
 
 private:
     Connection* connection_;
     Statement* owner_;  // the statement of an implicit descriptor, null for explicit ones
+    SQLINTEGER implicit_attribute_ = 0;  // SQL_ATTR_APP_ROW_DESC... for implicit ones
     const TargetApi* api_;
     SQLHDESC target_;
 };

@@ -122,3 +122,36 @@ StatementKind classify_statement(std::string_view sql) {
 }
 
 }  // namespace odbcretry
+
+namespace odbcretry {
+
+SessionEffects session_effects(std::string_view sql) {
+    SessionEffects e;
+    size_t i = 0;
+    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
+    auto upper_at = [&](size_t k) { return static_cast<char>(std::toupper(static_cast<unsigned char>(sql[k]))); };
+    auto starts = [&](size_t k, std::string_view word) {
+        if (k + word.size() > sql.size()) return false;
+        for (size_t j = 0; j < word.size(); ++j)
+            if (upper_at(k + j) != word[j]) return false;
+        return true;
+    };
+    if (starts(i, "SET") && i + 3 < sql.size() && std::isspace(static_cast<unsigned char>(sql[i + 3])))
+        e.session_set = classify_statement(sql) == StatementKind::SessionSet;
+    // Words that create state living only in this session.
+    static constexpr std::string_view kMarkers[] = {"TEMPORARY", "TEMP ", "GET_LOCK", "PG_ADVISORY_LOCK",
+                                                    "PG_ADVISORY_XACT_LOCK", "LOCK TABLE", "LISTEN ",
+                                                    "PREPARE ", "DECLARE "};
+    for (size_t k = i; k < sql.size(); ++k) {
+        char c = upper_at(k);
+        if (c != 'T' && c != 'G' && c != 'P' && c != 'L' && c != 'D') continue;
+        for (auto m : kMarkers)
+            if (starts(k, m)) {
+                e.session_state = true;
+                return e;
+            }
+    }
+    return e;
+}
+
+}  // namespace odbcretry

@@ -16,3 +16,15 @@ enum class StatementKind { Read, SessionSet, Write, Unknown };
 StatementKind classify_statement(std::string_view sql);
 
 }  // namespace odbcretry
+
+namespace odbcretry {
+
+// What executing a statement does to the session, beyond its result: found by a quick scan of
+// the text when it is prepared or executed directly.
+struct SessionEffects {
+    bool session_set = false;    // SET name = value (not SET TRANSACTION): journaled and replayed
+    bool session_state = false;  // temporary tables, session or advisory locks, LISTEN, PREPARE
+};
+SessionEffects session_effects(std::string_view sql);
+
+}  // namespace odbcretry

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 
 #include "shim/convert.h"
 #include "shim/handles.h"
@@ -13,7 +14,8 @@ Statement::Statement(Connection* connection, SQLHSTMT target)
     : HandleBase(SQL_HANDLE_STMT, HandleKind::Stmt),
       connection_(connection),
       api_(connection->api()),
-      target_(target) {}
+      target_(target),
+      session_(connection->session()) {}
 
 Statement::~Statement() = default;
 
@@ -22,17 +24,29 @@ SQLRETURN Statement::unsupported(Op) {
 }
 
 SQLRETURN Statement::on_error(Op op, SQLRETURN rc, FunctionRef<SQLRETURN()> reissue) {
-    // A call that succeeds never reaches this. Only executions are retried here: a statement the
-    // server rolled back (deadlock, serialization failure) or could not start (a lock, SQLite's
-    // "database is locked"), in autocommit, where nothing of it can have been kept.
-    if (op != Op::Execute && op != Op::ExecDirect) return rc;
+    // A call that succeeds never reaches this.
     Connection& c = *connection_;
     std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
-    Classifier::Verdict verdict = classify(c.classifier(), records, Phase::Statement);
+    Phase phase = Phase::Statement;
+    Classifier::Verdict verdict = c.classify_failure(records, phase, target_, SQL_HANDLE_STMT);
+    if (verdict.cls == ErrorClass::ConnectionLost && c.settings().recovery)
+        return recover_and_replay(op, records, reissue);
+    if (verdict.cls == ErrorClass::ConnectionLost) c.mark_transaction_lost();
+    return retry_statement(op, rc, records, verdict, reissue);
+}
+
+SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc, const std::vector<DiagRecord>& first_records,
+                                     Classifier::Verdict verdict, FunctionRef<SQLRETURN()> reissue) {
+    // Only executions are retried here: a statement the server rolled back (deadlock,
+    // serialization failure) or could not start (a lock, SQLite's "database is locked"), in
+    // autocommit, where nothing of it can have been kept.
+    if (op != Op::Execute && op != Op::ExecDirect) return rc;
     if (verdict.cls != ErrorClass::RolledBack && verdict.cls != ErrorClass::Transient) return rc;
+    Connection& c = *connection_;
     bool in_transaction = !c.autocommit();
     if (in_transaction || paramset_size_ > 1) return rc;
     if (op == Op::Execute && !is_single_statement(prepared_sql_)) return rc;
+    std::vector<DiagRecord> records = first_records;
     RetrySettings policy = make_retry_settings(c.settings());
     cancel_.store(false, std::memory_order_relaxed);
     TargetState& target = c.target_state();
@@ -69,8 +83,25 @@ SQLRETURN Statement::on_error(Op op, SQLRETURN rc, FunctionRef<SQLRETURN()> reis
             return again;
         }
         records = diag().records_snapshot(diag_source());
-        verdict = classify(c.classifier(), records, Phase::Statement);
+        verdict = c.classify_failure(records, Phase::Statement, target_, SQL_HANDLE_STMT);
+        if (verdict.cls == ErrorClass::ConnectionLost && c.settings().recovery)
+            return recover_and_replay(op, records, reissue);
     }
+}
+
+void Statement::note_executed(std::string_view sql, bool prepared) {
+    result_open_ = true;
+    rows_delivered_ = 0;
+    rows_hash_ = 0;
+    executed_prepared_ = prepared;
+    if (!prepared) executed_sql_.assign(sql.data(), sql.size());  // reuses its buffer
+    // Only a result that could be re-read is tracked (the exact decision is made if it is lost).
+    size_t i = 0;
+    std::string_view text = prepared ? std::string_view(prepared_sql_) : sql;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '(')) ++i;
+    char c = i < text.size() ? static_cast<char>(text[i] | 0x20) : 0;
+    track_rows_ = connection_->settings().recovery && (c == 's' || c == 'w' || c == 'v' || c == 't');
+    connection_->note_executed(session_effects(text), text);
 }
 
 namespace {
@@ -82,6 +113,9 @@ SQLRETURN post_truncation(HandleBase& h, bool truncated, SQLRETURN rc) {
 
 SQLRETURN Statement::prepare(InText sql) {
     if (sql.null()) return fail("HY009", "[odbc-retry] null statement text");
+    if (!connection_->current(session_)) [[unlikely]] {
+        if (SQLRETURN r = catch_up(Op::Prepare); r != SQL_SUCCESS) return r;
+    }
     SQLRETURN rc;
     if (!sql.wide && api_->SQLPrepare) {
         rc = api_->SQLPrepare(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
@@ -101,37 +135,106 @@ SQLRETURN Statement::prepare(InText sql) {
         if (sql.wide) prepared_sql_ = sql.utf8();
         else if (sql.length == SQL_NTS || sql.length < 0) prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()));
         else prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()), static_cast<size_t>(sql.length));
+        prepared_ = true;
+        result_open_ = false;
         return rc;
     }
-    return on_error(Op::Prepare, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
+    ConvertedText again = ConvertedText::from(sql, false);
+    rc = on_error(Op::Prepare, rc, [&]() {
+        return api_->SQLPrepare ? api_->SQLPrepare(target_, again.a(), SQL_NTS)
+                                : api_->SQLPrepareW(target_, ConvertedText::from(sql, true).w(), SQL_NTS);
+    });
+    if (SQL_SUCCEEDED(rc)) {
+        prepared_sql_ = again.narrow;
+        prepared_ = true;
+        result_open_ = false;
+    }
+    return rc;
 }
 
 SQLRETURN Statement::exec_direct(InText sql) {
     if (sql.null()) return fail("HY009", "[odbc-retry] null statement text");
+    if (!connection_->current(session_)) [[unlikely]] {
+        if (SQLRETURN r = catch_up(Op::ExecDirect); r != SQL_SUCCESS) return r;
+    }
     SQLRETURN rc;
     if (!sql.wide && api_->SQLExecDirect) {
         rc = api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+        if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) [[likely]] {
+            size_t n = sql.length == SQL_NTS || sql.length < 0 ? strlen(reinterpret_cast<const char*>(sql.a()))
+                                                               : static_cast<size_t>(sql.length);
+            note_executed(std::string_view(reinterpret_cast<const char*>(sql.a()), n), false);
+            return rc;
+        }
     } else if (sql.wide && api_->SQLExecDirectW) {
         rc = api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length));
+        if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) [[likely]] {
+            note_executed(sql.utf8(), false);
+            return rc;
+        }
     } else if (api_->SQLExecDirect || api_->SQLExecDirectW) {
         ConvertedText c = ConvertedText::from(sql, !sql.wide);
-        auto call = [&]() {
-            return sql.wide ? api_->SQLExecDirect(target_, c.a(), static_cast<SQLINTEGER>(c.length))
-                            : api_->SQLExecDirectW(target_, c.w(), static_cast<SQLINTEGER>(c.length));
-        };
-        rc = call();
-        if (rc != SQL_ERROR) return rc;
-        return on_error(Op::ExecDirect, rc, call);
+        rc = sql.wide ? api_->SQLExecDirect(target_, c.a(), static_cast<SQLINTEGER>(c.length))
+                      : api_->SQLExecDirectW(target_, c.w(), static_cast<SQLINTEGER>(c.length));
+        if (rc != SQL_ERROR) {
+            note_executed(sql.utf8(), false);
+            return rc;
+        }
     } else {
         return unsupported(Op::ExecDirect);
     }
-    if (rc != SQL_ERROR) [[likely]]
-        return rc;
-    if (!is_single_statement(sql.utf8())) return rc;
-    return on_error(Op::ExecDirect, rc, [&]() {
-        return sql.wide ? api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length))
-                        : api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+    if (rc != SQL_ERROR) return rc;
+    // The failed text is kept for the retry and replay decisions.
+    executed_sql_ = sql.utf8();
+    executed_prepared_ = false;
+    ConvertedText narrow = ConvertedText::from(sql, false);
+    rc = on_error(Op::ExecDirect, rc, [&]() {
+        if (api_->SQLExecDirect) return api_->SQLExecDirect(target_, narrow.a(), SQL_NTS);
+        WString w = to_utf16(narrow.narrow);
+        return api_->SQLExecDirectW(target_, w.data(), SQL_NTS);
     });
+    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) note_executed(narrow.narrow, false);
+    return rc;
+}
+
+SQLRETURN Statement::execute() {
+    if (!connection_->current(session_)) [[unlikely]] {
+        if (SQLRETURN r = catch_up(Op::Execute); r != SQL_SUCCESS) return r;
+    }
+    if (!api_->SQLExecute) [[unlikely]]
+        return unsupported(Op::Execute);
+    SQLRETURN rc = api_->SQLExecute(target_);
+    if (rc == SQL_ERROR) [[unlikely]]
+        rc = on_error(Op::Execute, rc, [&]() { return api_->SQLExecute(target_); });
+    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) note_executed({}, true);
+    return rc;
+}
+
+SQLRETURN Statement::close_cursor() {
+    result_open_ = false;
+    return forward<&TargetApi::SQLCloseCursor>(Op::Cursor);
+}
+
+SQLRETURN Statement::bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                              SQLLEN* indicator) {
+    SQLRETURN rc = forward<&TargetApi::SQLBindCol>(Op::Bind, column, c_type, value, capacity, indicator);
+    if (SQL_SUCCEEDED(rc)) {
+        if (columns_.size() <= column) columns_.resize(static_cast<size_t>(column) + 1);
+        columns_[column] = ColumnBinding{c_type, value, capacity, indicator};
+    }
+    return rc;
+}
+
+SQLRETURN Statement::bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQLSMALLINT c_type,
+                                    SQLSMALLINT sql_type, SQLULEN size, SQLSMALLINT digits, SQLPOINTER value,
+                                    SQLLEN capacity, SQLLEN* indicator) {
+    SQLRETURN rc = forward<&TargetApi::SQLBindParameter>(Op::Bind, number, io_type, c_type, sql_type, size, digits,
+                                                        value, capacity, indicator);
+    if (SQL_SUCCEEDED(rc)) {
+        if (parameters_.size() <= number) parameters_.resize(static_cast<size_t>(number) + 1);
+        parameters_[number] = ParameterBinding{io_type, c_type, sql_type, digits, size, value, capacity, indicator, true};
+    }
+    return rc;
 }
 
 SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT* name_length,
@@ -223,12 +326,17 @@ SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {
 SQLRETURN Statement::set_cursor_name(InText name) {
     auto* a = api_->SQLSetCursorName;
     auto* w = api_->SQLSetCursorNameW;
-    if (!name.wide && a) return a(target_, const_cast<SQLCHAR*>(name.a()), static_cast<SQLSMALLINT>(name.length));
-    if (name.wide && w) return w(target_, const_cast<SQLWCHAR*>(name.w()), static_cast<SQLSMALLINT>(name.length));
-    if (!a && !w) return unsupported(Op::Cursor);
-    ConvertedText c = ConvertedText::from(name, !name.wide);
-    return name.wide ? a(target_, c.a(), static_cast<SQLSMALLINT>(c.length))
-                     : w(target_, c.w(), static_cast<SQLSMALLINT>(c.length));
+    SQLRETURN rc;
+    if (!name.wide && a) rc = a(target_, const_cast<SQLCHAR*>(name.a()), static_cast<SQLSMALLINT>(name.length));
+    else if (name.wide && w) rc = w(target_, const_cast<SQLWCHAR*>(name.w()), static_cast<SQLSMALLINT>(name.length));
+    else if (!a && !w) return unsupported(Op::Cursor);
+    else {
+        ConvertedText c = ConvertedText::from(name, !name.wide);
+        rc = name.wide ? a(target_, c.a(), static_cast<SQLSMALLINT>(c.length))
+                       : w(target_, c.w(), static_cast<SQLSMALLINT>(c.length));
+    }
+    if (SQL_SUCCEEDED(rc)) cursor_name_ = name.utf8();
+    return rc;
 }
 
 namespace {
@@ -255,8 +363,26 @@ SQLRETURN Statement::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER
     }
     SQLRETURN rc = ((!wide && a) || !w) ? a(target_, attribute, value, length) : w(target_, attribute, value, length);
     if (SQL_SUCCEEDED(rc)) {
-        if (attribute == SQL_ATTR_PARAMSET_SIZE) paramset_size_ = reinterpret_cast<SQLULEN>(value);
-        else if (attribute == SQL_ATTR_QUERY_TIMEOUT) query_timeout_ = reinterpret_cast<SQLULEN>(value);
+        auto number = reinterpret_cast<SQLULEN>(value);
+        switch (attribute) {
+            case SQL_ATTR_PARAMSET_SIZE: paramset_size_ = number; break;
+            case SQL_ATTR_QUERY_TIMEOUT: query_timeout_ = number; break;
+            case SQL_ATTR_ROW_ARRAY_SIZE: case SQL_ROWSET_SIZE: row_array_size_ = number; break;
+            case SQL_ATTR_ROW_BIND_TYPE: row_bind_type_ = number; break;
+            case SQL_ATTR_ROWS_FETCHED_PTR: rows_fetched_ptr_ = static_cast<SQLULEN*>(value); break;
+            case SQL_ATTR_ROW_BIND_OFFSET_PTR: bind_offset_ptr_ = static_cast<SQLULEN*>(value); break;
+            default: break;
+        }
+        if (is_descriptor_attr(attribute)) {
+            // An explicit descriptor's contents are not journaled: this statement cannot be
+            // rebuilt transparently after a lost connection.
+            if (value) statement_rebuildable_ = false;
+        } else {
+            auto it = std::find_if(attributes_.begin(), attributes_.end(),
+                                   [&](const StatementAttribute& a) { return a.attribute == attribute; });
+            if (it != attributes_.end()) it->value = value;
+            else attributes_.push_back({attribute, value});
+        }
     }
     return rc;
 }
@@ -272,18 +398,19 @@ SQLRETURN Statement::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER
         auto* out = static_cast<SQLHANDLE*>(value);
         SQLHDESC target = *out;
         Descriptor* d = connection_->explicit_descriptor(target);
-        if (!d) d = wrap_implicit(target);
+        if (!d) d = wrap_implicit(target, attribute);
         *out = d ? d->handle() : nullptr;
     }
     return rc;
 }
 
-Descriptor* Statement::wrap_implicit(SQLHDESC target) {
+Descriptor* Statement::wrap_implicit(SQLHDESC target, SQLINTEGER attribute) {
     if (!target) return nullptr;
     std::lock_guard lock(implicit_mutex_);
     for (auto& d : implicit_)
         if (d->target() == target) return d.get();
     implicit_.push_back(std::make_unique<Descriptor>(connection_, this, target));
+    implicit_.back()->set_implicit_attribute(attribute);
     return implicit_.back().get();
 }
 
@@ -307,7 +434,13 @@ SQLRETURN Statement::cancel() {
 SQLRETURN Statement::free_stmt(SQLUSMALLINT option) {
     if (option == SQL_DROP) return free_handle();
     if (!api_->SQLFreeStmt) return unsupported(Op::Other);
-    return api_->SQLFreeStmt(target_, option);
+    SQLRETURN rc = api_->SQLFreeStmt(target_, option);
+    if (SQL_SUCCEEDED(rc)) {
+        if (option == SQL_CLOSE) result_open_ = false;
+        else if (option == SQL_UNBIND) columns_.clear();
+        else if (option == SQL_RESET_PARAMS) parameters_.clear();
+    }
+    return rc;
 }
 
 SQLRETURN Statement::free_handle() {

@@ -1,0 +1,643 @@
+// Recovery of lost connections under the application's handles, and the journal it replays.
+//
+// A connection is lost when a call fails with the class connection_lost. The connection is then
+// re-established through the retry policy (breaker, budget, deadline), its session restored from
+// the journal (connection attributes set after connect, SessionInitSQL, SET statements run in
+// autocommit), and each statement is rebuilt on the new connection when it is next used
+// (attributes, cursor name, prepared text, parameter and column bindings). Whether the failed call
+// itself is issued again is decided by decide_replay() (shim/replay.cpp): never when it could
+// run a write twice.
+#include <algorithm>
+#include <cstring>
+
+#include "shim/convert.h"
+#include "shim/handles.h"
+#include "shim/log.h"
+#include "shim/replay.h"
+#include "shim/retry/clock.h"
+#include "shim/target_state.h"
+
+namespace odbcretry {
+
+namespace {
+
+constexpr uint64_t kHashSeed = 0xcbf29ce484222325ULL;
+
+uint64_t fold(uint64_t h, const void* data, size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < n; ++i) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+uint64_t fold_value(uint64_t h, uint64_t v) { return fold(h, &v, sizeof v); }
+
+// The size of a fixed-length C type, 0 for variable-length ones (char, wchar, binary).
+size_t c_type_size(SQLSMALLINT c_type) {
+    switch (c_type) {
+        case SQL_C_BIT: case SQL_C_TINYINT: case SQL_C_STINYINT: case SQL_C_UTINYINT: return 1;
+        case SQL_C_SHORT: case SQL_C_SSHORT: case SQL_C_USHORT: return 2;
+        case SQL_C_LONG: case SQL_C_SLONG: case SQL_C_ULONG: case SQL_C_FLOAT: return 4;
+        case SQL_C_SBIGINT: case SQL_C_UBIGINT: case SQL_C_DOUBLE: return 8;
+        case SQL_C_TYPE_DATE: case SQL_C_DATE: return sizeof(SQL_DATE_STRUCT);
+        case SQL_C_TYPE_TIME: case SQL_C_TIME: return sizeof(SQL_TIME_STRUCT);
+        case SQL_C_TYPE_TIMESTAMP: case SQL_C_TIMESTAMP: return sizeof(SQL_TIMESTAMP_STRUCT);
+        case SQL_C_NUMERIC: return sizeof(SQL_NUMERIC_STRUCT);
+        case SQL_C_GUID: return sizeof(SQLGUID);
+        default: return 0;
+    }
+}
+
+size_t terminator_size(SQLSMALLINT c_type) {
+    return c_type == SQL_C_CHAR ? 1 : c_type == SQL_C_WCHAR ? sizeof(SQLWCHAR) : 0;
+}
+
+// The bytes of one value the driver wrote: fixed types by size, others by the indicator.
+size_t value_bytes(SQLSMALLINT c_type, SQLLEN capacity, const SQLLEN* indicator) {
+    if (size_t fixed = c_type_size(c_type)) return fixed;
+    if (capacity <= 0) return 0;
+    auto cap = static_cast<size_t>(capacity);
+    if (!indicator || *indicator == SQL_NO_TOTAL || *indicator < 0) return cap - std::min(cap, terminator_size(c_type));
+    auto n = static_cast<size_t>(*indicator);
+    return std::min(n, cap - std::min(cap, terminator_size(c_type)));
+}
+
+ReplayCall replay_call(Op op) {
+    switch (op) {
+        case Op::Execute: case Op::ExecDirect: return ReplayCall::Execute;
+        case Op::Prepare: case Op::Describe: case Op::Attribute: case Op::Bind: return ReplayCall::Prepare;
+        case Op::Catalog: return ReplayCall::Catalog;
+        case Op::Fetch: case Op::GetData: return ReplayCall::Fetch;
+        case Op::PutData: case Op::ParamData: return ReplayCall::StreamData;
+        case Op::MoreResults: return ReplayCall::MoreResults;
+        default: return ReplayCall::Other;
+    }
+}
+
+std::string default_probe(DriverFamily family) {
+    switch (family) {
+        case DriverFamily::Postgres: case DriverFamily::MySql: case DriverFamily::Sqlite:
+        case DriverFamily::SqlServer: return "SELECT 1";
+        default: return {};
+    }
+}
+
+}  // namespace
+
+// ---- connection ----------------------------------------------------------------------------
+
+Classifier::Verdict Connection::classify_failure(const std::vector<DiagRecord>& records, Phase phase,
+                                                 SQLHANDLE, SQLSMALLINT) {
+    Classifier::Verdict verdict = classify(*classifier_, records, phase);
+    if (verdict.cls == ErrorClass::ConnectionLost || phase == Phase::Connect) return verdict;
+    // The target's own dead check is a second signal: psqlODBC reports a lost connection as
+    // HY000 on its prepared path, MariaDB as 5014 "Write error". Asked only after a failure.
+    auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
+    if (get && target_) {
+        SQLUINTEGER dead = SQL_CD_FALSE;
+        if (SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, nullptr)) && dead == SQL_CD_TRUE)
+            return classify(*classifier_, records, phase, true);
+    }
+    return verdict;
+}
+
+bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
+    // Texts with which a driver says it did not send the call: the socket was known dead, or the
+    // write of the request itself failed.
+    static constexpr std::string_view kMarkers[] = {
+        "unable due to the connection lost",  // psqlODBC, the call after a loss
+        "Write error",                         // MariaDB 5014: writing the request failed
+        "Connection not open",                 // MariaDB 08003
+        "connection lost",                     // the fake driver after a loss
+    };
+    for (const auto& r : records) {
+        if (r.sqlstate == "08003") return true;
+        if (r.native == 2006 && family_ == DriverFamily::MySql) return true;  // client-side "gone away"
+        for (auto m : kMarkers)
+            if (r.message.find(m) != std::string::npos) return true;
+    }
+    return false;
+}
+
+void Connection::note_executed(const SessionEffects& effects, std::string_view sql) {
+    if (!autocommit_.load(std::memory_order_relaxed))
+        statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
+    if (effects.session_state) [[unlikely]]
+        session_state_.store(true, std::memory_order_relaxed);
+    if (effects.session_set && autocommit_.load(std::memory_order_relaxed)) [[unlikely]] {
+        std::lock_guard lock(journal_mutex_);
+        std::string text(sql);
+        session_sets_.erase(std::remove(session_sets_.begin(), session_sets_.end(), text), session_sets_.end());
+        if (session_sets_.size() < 256) session_sets_.push_back(std::move(text));
+    }
+}
+
+SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
+    SQLHSTMT stmt = nullptr;
+    if (!SQL_SUCCEEDED(api_->SQLAllocHandle(SQL_HANDLE_STMT, target_, &stmt))) {
+        failure = "cannot allocate a statement";
+        return SQL_ERROR;
+    }
+    SQLRETURN rc;
+    if (api_->SQLExecDirect) {
+        rc = api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+    } else {
+        WString w = to_utf16(sql);
+        rc = api_->SQLExecDirectW(stmt, w.data(), SQL_NTS);
+    }
+    if (rc == SQL_ERROR) {
+        DiagArea scratch;
+        auto records = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
+        failure = "'" + sql + "' failed" + (records.empty() ? "" : ": " + records.front().sqlstate + " " + records.front().message);
+    }
+    api_->SQLFreeHandle(SQL_HANDLE_STMT, stmt);
+    return rc == SQL_NO_DATA ? SQL_SUCCESS : rc;
+}
+
+SQLRETURN Connection::restore_session(std::string& failure) {
+    std::vector<AttributeValue> attributes;
+    std::vector<std::string> sets;
+    {
+        std::lock_guard lock(journal_mutex_);
+        attributes = session_attributes_;
+        sets = session_sets_;
+    }
+    for (const auto& a : attributes) {
+        SQLRETURN rc;
+        if (a.is_text) {
+            if (api_->SQLSetConnectAttr)
+                rc = api_->SQLSetConnectAttr(target_, a.attribute, const_cast<char*>(a.text.c_str()), SQL_NTS);
+            else {
+                WString w = to_utf16(a.text);
+                rc = api_->SQLSetConnectAttrW(target_, a.attribute, w.data(), SQL_NTS);
+            }
+        } else {
+            rc = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
+                                         : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
+        }
+        if (rc == SQL_ERROR) {
+            failure = "restoring connection attribute " + std::to_string(a.attribute) + " failed";
+            return rc;
+        }
+    }
+    for (const auto& sql : config_.settings.session_init_sql)
+        if (run_sql(sql, failure) == SQL_ERROR) return SQL_ERROR;
+    for (const auto& sql : sets)
+        if (run_sql(sql, failure) == SQL_ERROR) return SQL_ERROR;
+    return SQL_SUCCESS;
+}
+
+bool Connection::dead_probe(bool& dead) {
+    dead = false;
+    auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
+    SQLUINTEGER flag = SQL_CD_FALSE;
+    if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, nullptr)) && flag == SQL_CD_TRUE) {
+        dead = true;
+        return true;
+    }
+    std::string probe = config_.settings.probe_query.empty() ? default_probe(family_) : config_.settings.probe_query;
+    if (probe.empty()) return true;
+    std::string failure;
+    SQLHSTMT stmt = nullptr;
+    if (!SQL_SUCCEEDED(api_->SQLAllocHandle(SQL_HANDLE_STMT, target_, &stmt))) {
+        dead = true;
+        return true;
+    }
+    SQLRETURN rc = api_->SQLExecDirect
+                       ? api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(probe.data()), SQL_NTS)
+                       : api_->SQLExecDirectW(stmt, to_utf16(probe).data(), SQL_NTS);
+    if (rc == SQL_ERROR) {
+        DiagArea scratch;
+        auto records = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
+        dead = classify_failure(records, Phase::Statement, stmt, SQL_HANDLE_STMT).cls == ErrorClass::ConnectionLost;
+    }
+    api_->SQLFreeHandle(SQL_HANDLE_STMT, stmt);
+    return true;
+}
+
+SQLRETURN Connection::validate(HandleBase& report, std::atomic<bool>* cancel) {
+    uint64_t seen = session_.load(std::memory_order_acquire);
+    bool dead = false;
+    {
+        std::lock_guard lock(recovery_mutex_);
+        uint64_t epoch = epoch_->load(std::memory_order_acquire);
+        if (epoch == target_epoch_ || lost_.load(std::memory_order_relaxed)) {
+            if (!lost_.load(std::memory_order_relaxed)) return SQL_SUCCESS;
+            dead = true;
+        } else {
+            dead_probe(dead);
+            if (!dead) {
+                target_epoch_ = epoch;
+                return SQL_SUCCESS;
+            }
+        }
+    }
+    return recover(report, seen, "validation after another connection to the target was lost", cancel);
+}
+
+SQLRETURN Connection::catch_up(HandleBase& report, std::atomic<bool>* cancel) {
+    if (!connected_) return SQL_SUCCESS;
+    if (lost_.load(std::memory_order_acquire))
+        return recover(report, session_.load(std::memory_order_acquire), "the connection was lost earlier", cancel);
+    if (epoch_ && epoch_->load(std::memory_order_relaxed) != target_epoch_) return validate(report, cancel);
+    return SQL_SUCCESS;
+}
+
+SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const char* why, std::atomic<bool>* cancel) {
+    std::vector<DiagRecord> loss_records = report.diag().records_snapshot(report.diag_source());
+    std::unique_lock lock(recovery_mutex_);
+    if (session_.load(std::memory_order_acquire) != seen_session && !lost_.load(std::memory_order_acquire))
+        return SQL_SUCCESS;  // another thread recovered it while this one waited
+    auto started = steady_clock_instance().now();
+    if (!lost_.exchange(true, std::memory_order_acq_rel)) {
+        // First to see this loss: every other connection to the target validates itself.
+        if (!autocommit_.load(std::memory_order_relaxed) &&
+            statements_in_transaction_.load(std::memory_order_relaxed) > 0)
+            transaction_lost_.store(true, std::memory_order_relaxed);
+        statements_in_transaction_.store(0, std::memory_order_relaxed);
+        if (epoch_) {
+            if (epoch_->load(std::memory_order_acquire) == target_epoch_) epoch_->fetch_add(1, std::memory_order_acq_rel);
+            target_epoch_ = epoch_->load(std::memory_order_acquire);
+        }
+        logger().warn("connection to {} lost ({}); recovering", target_description_, why);
+    }
+    if (target_) {
+        // The lost connection's handles may still be in use by a statement on another thread;
+        // they are freed when the application disconnects.
+        retired_targets_.push_back(target_);
+        target_ = nullptr;
+    }
+    TargetCounters& counters = target_state_->counters();
+    SQLRETURN rc = establish(target_cs_, connect_wide_, nullptr, SQL_DRIVER_NOPROMPT, "recover", cancel);
+    std::string failure;
+    if (SQL_SUCCEEDED(rc)) {
+        rc = restore_session(failure);
+        if (rc == SQL_ERROR) {
+            retired_targets_.push_back(target_);
+            target_ = nullptr;
+        }
+    } else {
+        failure = "re-establishing it failed";
+    }
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock_instance().now() - started);
+    if (rc == SQL_ERROR) {
+        counters.recovery_failures.fetch_add(1, std::memory_order_relaxed);
+        std::vector<DiagRecord> records = loss_records;
+        auto reconnect = diag().records_snapshot(diag_source());
+        records.insert(records.end(), reconnect.begin(), reconnect.end());
+        std::string message = "[odbc-retry] the connection was lost and could not be recovered: " + failure +
+                              "; the next call on this connection tries again";
+        report.diag().set_leading("08S01", message, std::move(records));
+        logger().error("recovery of {} failed after {} ms: {}", target_description_, elapsed.count(), failure);
+        return SQL_ERROR;
+    }
+    if (initial_isolation_ == 0) {
+        // nothing: the isolation level is part of the journal when the application set it
+    }
+    session_.fetch_add(1, std::memory_order_acq_rel);
+    lost_.store(false, std::memory_order_release);
+    counters.recoveries.fetch_add(1, std::memory_order_relaxed);
+    if (&report != this) diag().reset();
+    logger().info("recovered connection to {} in {} ms", target_description_, elapsed.count());
+    return SQL_SUCCESS;
+}
+
+SQLRETURN Connection::end_tran_lost(SQLSMALLINT completion, const std::vector<DiagRecord>& records) {
+    ReplayFacts facts;
+    facts.call = completion == SQL_COMMIT ? ReplayCall::Commit : ReplayCall::Rollback;
+    facts.autocommit = autocommit_.load(std::memory_order_relaxed);
+    facts.statements_in_transaction = statements_in_transaction_.load(std::memory_order_relaxed);
+    facts.not_sent = not_sent(records);
+    SQLRETURN rc = recover(*this, session_.load(std::memory_order_acquire), "lost during SQLEndTran", nullptr);
+    // The transaction is over either way: the server rolled it back or committed it.
+    transaction_lost_.store(false, std::memory_order_relaxed);
+    if (rc == SQL_ERROR) return rc;
+    ReplayVerdict verdict = decide_replay(facts);
+    TargetCounters& counters = target_state_->counters();
+    if (verdict == ReplayVerdict::Succeed) {
+        logger().info("{} after a lost connection to {}: nothing to do, the server rolled back",
+                      completion == SQL_COMMIT ? "COMMIT" : "ROLLBACK", target_description_);
+        return SQL_SUCCESS;
+    }
+    counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
+    if (verdict == ReplayVerdict::RefuseCommitUnknown) counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+    diag().set_leading(refusal_sqlstate(verdict), std::string(refusal_message(verdict)), records);
+    logger().warn("COMMIT on {} not acknowledged: {}", target_description_, to_string(verdict));
+    return SQL_ERROR;
+}
+
+SQLRETURN Connection::reset_connection() {
+    // The driver manager sends this when a pooled connection goes back to the pool: the next
+    // user must not inherit an open transaction, autocommit off or session settings.
+    auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
+    if (!autocommit_.load(std::memory_order_relaxed)) {
+        if (api_->SQLEndTran) api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
+        set(target_, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON), 0);
+        autocommit_.store(true, std::memory_order_relaxed);
+    }
+    statements_in_transaction_.store(0, std::memory_order_relaxed);
+    transaction_lost_.store(false, std::memory_order_relaxed);
+    std::vector<AttributeValue> attributes;
+    {
+        std::lock_guard lock(journal_mutex_);
+        attributes.swap(session_attributes_);
+        if (!session_sets_.empty() && family_ == DriverFamily::Postgres) {
+            std::string failure;
+            run_sql("RESET ALL", failure);
+        }
+        session_sets_.clear();
+    }
+    // Attributes the application changed after connect go back to their connect-time values.
+    for (const auto& a : attributes) {
+        auto pre = std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
+                                [&](const AttributeValue& p) { return p.attribute == a.attribute; });
+        if (pre != preconnect_attributes_.end() && !pre->is_text) set(target_, a.attribute, pre->integer, 0);
+        else if (a.attribute == SQL_ATTR_ACCESS_MODE)
+            set(target_, a.attribute, reinterpret_cast<SQLPOINTER>(SQL_MODE_READ_WRITE), 0);
+        else if (a.attribute == SQL_ATTR_TXN_ISOLATION && initial_isolation_)
+            set(target_, a.attribute, reinterpret_cast<SQLPOINTER>(initial_isolation_), 0);
+    }
+    if (auto pre = std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
+                                [](const AttributeValue& p) { return p.attribute == SQL_ATTR_AUTOCOMMIT; });
+        pre != preconnect_attributes_.end())
+        autocommit_.store(reinterpret_cast<SQLULEN>(pre->integer) == SQL_AUTOCOMMIT_ON, std::memory_order_relaxed);
+    return SQL_SUCCESS;
+}
+
+// ---- statement -----------------------------------------------------------------------------
+
+SQLRETURN Statement::refuse(ReplayVerdict verdict, const std::vector<DiagRecord>& records) {
+    TargetCounters& counters = connection_->target_state().counters();
+    counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
+    if (verdict == ReplayVerdict::RefuseUnknownOutcome || verdict == ReplayVerdict::RefuseCommitUnknown)
+        counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+    diag().set_leading(refusal_sqlstate(verdict), std::string(refusal_message(verdict)), records);
+    logger().warn("replay refused on {}: {}", connection_->target_description(), to_string(verdict));
+    return SQL_ERROR;
+}
+
+SQLRETURN Statement::rebuild(std::string& failure) {
+    Connection& c = *connection_;
+    // The old handle belongs to a retired target connection: freeing it is local to the driver.
+    if (target_ && api_) api_->SQLFreeHandle(SQL_HANDLE_STMT, target_);
+    target_ = nullptr;
+    api_ = c.api();
+    session_ = c.session();
+    if (!SQL_SUCCEEDED(api_->SQLAllocHandle(SQL_HANDLE_STMT, c.target(), &target_)) || !target_) {
+        target_ = nullptr;
+        failure = "the target driver could not allocate a statement on the new connection";
+        return SQL_ERROR;
+    }
+    auto* set = api_->SQLSetStmtAttr ? api_->SQLSetStmtAttr : api_->SQLSetStmtAttrW;
+    for (const auto& a : attributes_)
+        if (set) set(target_, a.attribute, a.value, 0);
+    if (!cursor_name_.empty()) {
+        if (api_->SQLSetCursorName)
+            api_->SQLSetCursorName(target_, reinterpret_cast<SQLCHAR*>(cursor_name_.data()), SQL_NTS);
+        else if (api_->SQLSetCursorNameW)
+            api_->SQLSetCursorNameW(target_, to_utf16(cursor_name_).data(), SQL_NTS);
+    }
+    if (prepared_) {
+        SQLRETURN rc = api_->SQLPrepare
+                           ? api_->SQLPrepare(target_, reinterpret_cast<SQLCHAR*>(prepared_sql_.data()), SQL_NTS)
+                           : api_->SQLPrepareW(target_, to_utf16(prepared_sql_).data(), SQL_NTS);
+        if (rc == SQL_ERROR) {
+            failure = "preparing the statement again failed";
+            return rc;
+        }
+    }
+    for (size_t i = 1; i < parameters_.size(); ++i) {
+        const auto& p = parameters_[i];
+        if (!p.bound) continue;
+        api_->SQLBindParameter(target_, static_cast<SQLUSMALLINT>(i), p.io_type, p.c_type, p.sql_type, p.size,
+                               p.digits, p.value, p.capacity, p.indicator);
+    }
+    for (size_t i = 0; i < columns_.size(); ++i) {
+        const auto& b = columns_[i];
+        if (!b.value && !b.indicator) continue;
+        api_->SQLBindCol(target_, static_cast<SQLUSMALLINT>(i), b.c_type, b.value, b.capacity, b.indicator);
+    }
+    // The implicit descriptors the application holds now stand for the new statement's.
+    std::lock_guard lock(implicit_mutex_);
+    auto* get = api_->SQLGetStmtAttr ? api_->SQLGetStmtAttr : api_->SQLGetStmtAttrW;
+    for (auto& d : implicit_) {
+        SQLHDESC fresh = nullptr;
+        if (get && SQL_SUCCEEDED(get(target_, d->implicit_attribute(), &fresh, SQL_IS_POINTER, nullptr)))
+            d->retarget(fresh, api_);
+    }
+    return SQL_SUCCESS;
+}
+
+void Statement::note_rows_fetched() {
+    // Called after every successful fetch of a result that could be resumed.
+    if (!getdata_calls_.empty() || rows_delivered_ > 0) {
+        if (rows_delivered_ == 1 && getdata_signature_.empty()) getdata_signature_ = getdata_calls_;
+        else if (getdata_calls_ != getdata_signature_) rows_verifiable_ = false;
+        getdata_calls_.clear();
+    }
+    SQLULEN rows = 1;
+    if (row_array_size_ > 1) {
+        if (!rows_fetched_ptr_) {
+            rows_verifiable_ = false;
+            return;
+        }
+        rows = *rows_fetched_ptr_;
+    }
+    uint64_t h = rows_hash_;
+    SQLULEN offset = bind_offset_ptr_ ? *bind_offset_ptr_ : 0;
+    for (SQLULEN r = 0; r < rows; ++r) {
+        for (size_t col = 0; col < columns_.size(); ++col) {
+            const ColumnBinding& b = columns_[col];
+            if (!b.value && !b.indicator) continue;
+            size_t stride = row_bind_type_ != SQL_BIND_BY_COLUMN ? row_bind_type_ : 0;
+            size_t value_stride = stride ? stride : (c_type_size(b.c_type) ? c_type_size(b.c_type) : static_cast<size_t>(b.capacity));
+            size_t ind_stride = stride ? stride : sizeof(SQLLEN);
+            const SQLLEN* ind = b.indicator
+                                    ? reinterpret_cast<const SQLLEN*>(reinterpret_cast<const char*>(b.indicator) + offset + r * ind_stride)
+                                    : nullptr;
+            h = fold_value(h, col);
+            if (ind && *ind == SQL_NULL_DATA) {
+                h = fold_value(h, 0x4e554c4cULL);
+                continue;
+            }
+            if (b.value) {
+                const char* value = static_cast<const char*>(b.value) + offset + r * value_stride;
+                h = fold(h, value, value_bytes(b.c_type, b.capacity, ind));
+            }
+        }
+    }
+    rows_hash_ = h;
+    rows_delivered_ += rows;
+}
+
+void Statement::fold_getdata(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                             const SQLLEN* indicator, SQLRETURN rc) {
+    if (row_array_size_ > 1) {
+        rows_verifiable_ = false;
+        return;
+    }
+    if (getdata_calls_.size() < 4096) getdata_calls_.push_back({column, c_type, capacity});
+    uint64_t h = fold_value(rows_hash_, (static_cast<uint64_t>(column) << 16) ^ static_cast<uint16_t>(c_type));
+    h = fold_value(h, static_cast<uint64_t>(rc));
+    if (SQL_SUCCEEDED(rc)) {
+        if (indicator && *indicator == SQL_NULL_DATA) h = fold_value(h, 0x4e554c4cULL);
+        else if (value) h = fold(h, value, value_bytes(c_type, capacity, indicator));
+    }
+    rows_hash_ = h;
+}
+
+SQLRETURN Statement::get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                              SQLLEN* indicator) {
+    if (!track_rows_) [[likely]]
+        return forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, indicator);
+    // The data the application reads is part of what a resumed read must find again. A private
+    // indicator is used when the application passes none, so the length is always known.
+    SQLLEN own = 0;
+    SQLLEN* ind = indicator ? indicator : &own;
+    SQLRETURN rc = forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, ind);
+    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA) fold_getdata(column, c_type, value, capacity, ind, rc);
+    return rc;
+}
+
+SQLRETURN Statement::resume_fetch(std::string& failure) {
+    // Re-execute the statement whose rows were being read and skip what the application already
+    // has, checking that it is the same, in the same order.
+    SQLRETURN rc;
+    if (executed_prepared_) {
+        rc = api_->SQLExecute(target_);
+    } else if (api_->SQLExecDirect) {
+        rc = api_->SQLExecDirect(target_, reinterpret_cast<SQLCHAR*>(executed_sql_.data()), SQL_NTS);
+    } else {
+        rc = api_->SQLExecDirectW(target_, to_utf16(executed_sql_).data(), SQL_NTS);
+    }
+    if (!SQL_SUCCEEDED(rc)) {
+        failure = "executing the statement again failed";
+        return SQL_ERROR;
+    }
+    const uint64_t delivered = rows_delivered_;
+    const uint64_t expected = rows_hash_;
+    if (!getdata_calls_.empty() && !getdata_signature_.empty() && getdata_calls_ != getdata_signature_) {
+        failure = "the rows were read with different SQLGetData calls";
+        return SQL_ERROR;
+    }
+    std::vector<GetDataCall> signature = getdata_signature_.empty() ? getdata_calls_ : getdata_signature_;
+    rows_delivered_ = 0;
+    rows_hash_ = 0;
+    getdata_calls_.clear();
+    getdata_signature_.clear();
+    std::vector<char> scratch;
+    while (rows_delivered_ < delivered) {
+        rc = row_array_size_ > 1 ? api_->SQLFetchScroll(target_, SQL_FETCH_NEXT, 0) : api_->SQLFetch(target_);
+        if (!SQL_SUCCEEDED(rc)) {
+            failure = "the result now has fewer rows than were already delivered";
+            return SQL_ERROR;
+        }
+        note_rows_fetched();
+        for (const auto& call : signature) {
+            scratch.assign(static_cast<size_t>(std::max<SQLLEN>(call.capacity, 64)), 0);
+            SQLLEN ind = 0;
+            SQLRETURN r = api_->SQLGetData(target_, call.column, call.c_type, scratch.data(), call.capacity, &ind);
+            fold_getdata(call.column, call.c_type, scratch.data(), call.capacity, &ind, r);
+        }
+    }
+    if (rows_delivered_ != delivered || rows_hash_ != expected) {
+        failure = "the result changed: the rows already delivered are not the same when read again";
+        rows_hash_ = expected;
+        return SQL_ERROR;
+    }
+    getdata_calls_.clear();
+    return SQL_SUCCESS;
+}
+
+SQLRETURN Statement::catch_up(Op op) {
+    Connection& c = *connection_;
+    SQLRETURN rc = c.catch_up(*this, &cancel_);
+    if (rc != SQL_SUCCESS) return rc;
+    if (session_ == c.session()) return SQL_SUCCESS;
+    // This statement's target handle belongs to a connection that was lost and recovered.
+    bool had_result = result_open_;
+    result_open_ = false;
+    std::string failure;
+    if (rebuild(failure) == SQL_ERROR) {
+        diag().post_alone("08S01", "[odbc-retry] the connection was recovered but this statement could not be "
+                                   "rebuilt on it: " + failure);
+        return SQL_ERROR;
+    }
+    bool reads_open_result = op == Op::Fetch || op == Op::GetData || op == Op::MoreResults || op == Op::Cursor;
+    if (!had_result || !reads_open_result) return SQL_SUCCESS;
+    ReplayFacts facts;
+    facts.call = replay_call(op);
+    facts.kind = classify_statement(executed_prepared_ ? prepared_sql_ : executed_sql_);
+    facts.autocommit = c.autocommit();
+    facts.writes_idempotent = c.settings().replay_writes == "idempotent";
+    facts.statement_rebuildable = statement_rebuildable_;
+    facts.rows_verifiable = track_rows_ && rows_verifiable_;
+    ReplayVerdict verdict = decide_replay(facts);
+    if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_SUCCESS) {
+        result_open_ = true;
+        c.target_state().counters().replays.fetch_add(1, std::memory_order_relaxed);
+        return SQL_SUCCESS;
+    }
+    return refuse(verdict == ReplayVerdict::ResumeFetch ? ReplayVerdict::RefuseNotReplayable : verdict, {});
+}
+
+SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& records,
+                                        FunctionRef<SQLRETURN()> reissue) {
+    Connection& c = *connection_;
+    ReplayFacts facts;
+    facts.call = replay_call(op);
+    std::string_view sql = op == Op::Execute ? std::string_view(prepared_sql_)
+                           : op == Op::ExecDirect ? std::string_view(executed_sql_)
+                           : (executed_prepared_ ? std::string_view(prepared_sql_) : std::string_view(executed_sql_));
+    facts.kind = classify_statement(sql);
+    facts.autocommit = c.autocommit();
+    facts.statements_in_transaction = c.statements_in_transaction();
+    facts.writes_idempotent = c.settings().replay_writes == "idempotent";
+    facts.not_sent = c.not_sent(records);
+    facts.session_state_lost = c.session_state_lost();
+    facts.statement_rebuildable = statement_rebuildable_;
+    facts.rows_verifiable = track_rows_ && rows_verifiable_;
+    facts.param_array = paramset_size_ > 1;
+    bool had_result = result_open_;
+
+    if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) == SQL_ERROR)
+        return SQL_ERROR;
+    std::string failure;
+    if (session_ != c.session() && rebuild(failure) == SQL_ERROR) {
+        diag().set_leading("08S01", "[odbc-retry] the connection was recovered but this statement could not be "
+                                    "rebuilt on it: " + failure, records);
+        return SQL_ERROR;
+    }
+    ReplayVerdict verdict = decide_replay(facts);
+    if (verdict == ReplayVerdict::ResumeFetch && !had_result) verdict = ReplayVerdict::RefuseNotReplayable;
+    TargetCounters& counters = c.target_state().counters();
+    if (verdict == ReplayVerdict::Replay || verdict == ReplayVerdict::ResumeFetch) {
+        if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_ERROR) {
+            result_open_ = false;
+            diag().set_leading("08S01", "[odbc-retry] the connection was lost while rows were read and the read could "
+                                        "not be resumed: " + failure + "; the session was re-established", records);
+            counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
+            return SQL_ERROR;
+        }
+        counters.replays.fetch_add(1, std::memory_order_relaxed);
+        logger().info("{} on {} after recovery: {}", to_string(verdict), c.target_description(),
+                      facts.not_sent ? "the call never reached the server"
+                      : facts.kind == StatementKind::Read ? "a read"
+                      : !facts.autocommit ? "first statement of the transaction"
+                                          : "writes declared idempotent (ReplayWrites)");
+        diag().reset();
+        SQLRETURN rc = reissue();
+        if (rc == SQL_ERROR) return rc;
+        if (verdict == ReplayVerdict::ResumeFetch) {
+            result_open_ = rc != SQL_NO_DATA;
+            if (SQL_SUCCEEDED(rc) && track_rows_) note_rows_fetched();
+        }
+        return rc;
+    }
+    result_open_ = false;
+    return refuse(verdict, records);
+}
+
+}  // namespace odbcretry
