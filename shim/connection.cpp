@@ -41,7 +41,7 @@ const FunctionEntry kExported[] = {
     {SQL_API_SQLSETPOS, PRESENT(SQLSetPos)}, {SQL_API_SQLBULKOPERATIONS, PRESENT(SQLBulkOperations)},
     {SQL_API_SQLMORERESULTS, PRESENT(SQLMoreResults)}, {SQL_API_SQLROWCOUNT, PRESENT(SQLRowCount)},
     {SQL_API_SQLCLOSECURSOR, PRESENT(SQLCloseCursor)}, {SQL_API_SQLCANCEL, PRESENT(SQLCancel)},
-    {SQL_API_SQLCANCELHANDLE, PRESENT(SQLCancel)}, {SQL_API_SQLENDTRAN, PRESENT(SQLEndTran)},
+    {SQL_API_SQLCANCELHANDLE, PRESENT(SQLCancelHandle)}, {SQL_API_SQLENDTRAN, PRESENT(SQLEndTran)},
     {SQL_API_SQLGETCURSORNAME, PRESENT2(SQLGetCursorName)}, {SQL_API_SQLSETCURSORNAME, PRESENT2(SQLSetCursorName)},
     {SQL_API_SQLGETDIAGREC, [](const TargetApi&) { return true; }},
     {SQL_API_SQLGETDIAGFIELD, [](const TargetApi&) { return true; }},
@@ -113,6 +113,7 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
     }
     SQLRETURN rc = set_target_attr(attribute, value, length, wide);
     if (SQL_SUCCEEDED(rc)) {
+        if (attribute == SQL_ATTR_LOGIN_TIMEOUT) hang_protection_login_timeout_ = false;
         if (attribute == SQL_ATTR_AUTOCOMMIT) {
             bool on = reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON;
             // Turning autocommit on commits the open transaction: a new one starts empty.
@@ -232,6 +233,12 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         if (length) *length = sizeof(SQLUINTEGER);
         return SQL_SUCCESS;
     }
+    if (attribute == SQL_ATTR_LOGIN_TIMEOUT && hang_protection_login_timeout_) {
+        // The target's login timeout was odbc-retry's hang protection, not the application's.
+        if (value) *static_cast<SQLUINTEGER*>(value) = target_default_login_timeout_;
+        if (length) *length = sizeof(SQLUINTEGER);
+        return SQL_SUCCESS;
+    }
     if (lost_.load(std::memory_order_relaxed)) {
         if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
@@ -307,22 +314,27 @@ SQLRETURN Connection::get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT 
     return rc;
 }
 
+void Connection::learn_target_functions() {
+    target_functions_known_ = false;
+    if (api_->SQLGetFunctions &&
+        SQL_SUCCEEDED(api_->SQLGetFunctions(target_, SQL_API_ODBC3_ALL_FUNCTIONS, target_functions_)))
+        target_functions_known_ = true;
+    // A target that denies SQLGetDiagRec is read the way the driver manager reads it: SQLError.
+    diag_via_sqlerror_ = target_functions_known_ && !target_supports(SQL_API_SQLGETDIAGREC) &&
+                         (api_->SQLError || api_->SQLErrorW);
+}
+
 SQLRETURN Connection::get_functions(SQLUSMALLINT function, SQLUSMALLINT* supported) {
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
     if (!supported) return fail("HY009", "[odbc-retry] null output pointer");
     const TargetApi& api = *api_;
-    SQLUSMALLINT target_answer[kBitmapWords] = {};
-    bool asked = false;
-    if (api.SQLGetFunctions) {
-        SQLRETURN rc = api.SQLGetFunctions(target_, SQL_API_ODBC3_ALL_FUNCTIONS, target_answer);
-        asked = SQL_SUCCEEDED(rc);
-    }
     auto yes = [&](SQLUSMALLINT id) -> bool {
         if (!exported_and_present(api, id)) return false;
-        if (!asked || id == SQL_API_SQLGETDIAGREC || id == SQL_API_SQLGETDIAGFIELD ||
-            id == SQL_API_SQLERROR || id == SQL_API_SQLGETFUNCTIONS || id == SQL_API_SQLCANCELHANDLE)
+        // The diagnostic functions and SQLGetFunctions are always odbc-retry's own.
+        if (id == SQL_API_SQLGETDIAGREC || id == SQL_API_SQLGETDIAGFIELD || id == SQL_API_SQLERROR ||
+            id == SQL_API_SQLGETFUNCTIONS)
             return true;
-        return SQL_FUNC_EXISTS(target_answer, id) == SQL_TRUE;
+        return target_supports(id);
     };
     if (function == SQL_API_ODBC3_ALL_FUNCTIONS) {
         std::memset(supported, 0, sizeof(SQLUSMALLINT) * kBitmapWords);
@@ -620,11 +632,19 @@ SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
     }
     // Hang protection: an attempt may not outlive the deadline, also on a server that accepts
     // and never answers. The application's own login timeout is applied as it set it.
-    if (!app_login_timeout && attempt_limit.count() > 0 && config_.settings.hang_protection) {
+    // MariaDB ignores it (CONN_TIMEOUT is used instead) and SQLite has no network to wait on.
+    hang_protection_login_timeout_ = false;
+    if (!app_login_timeout && attempt_limit.count() > 0 && config_.settings.hang_protection &&
+        family_ != DriverFamily::MySql && family_ != DriverFamily::Sqlite) {
         auto seconds = static_cast<intptr_t>((attempt_limit.count() + 999) / 1000);
         if (seconds < 1) seconds = 1;
         auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
-        if (set) set(target_, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
+        auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
+        SQLUINTEGER current = 0;
+        if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_LOGIN_TIMEOUT, &current, sizeof current, nullptr)))
+            target_default_login_timeout_ = current;
+        if (set && SQL_SUCCEEDED(set(target_, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0)))
+            hang_protection_login_timeout_ = true;
     }
     return SQL_SUCCESS;
 }
@@ -766,6 +786,7 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
                 return fail("HY000", "[odbc-retry] SessionInitSQL " + failure);
             }
         }
+        learn_target_functions();
         connected_ = true;
         connect_wide_ = wide;
         epoch_ = &target_state_->epoch();

@@ -21,6 +21,8 @@ SQLRETURN Descriptor::get_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER v
     if (!wide && a) return a(target_, rec, field, value, capacity, length);
     if (wide && w) return w(target_, rec, field, value, capacity, length);
     if (!a && !w) return fail("IM001", "[odbc-retry] the target driver does not support SQLGetDescField");
+    if (!connection_->target_supports(SQL_API_SQLGETDESCFIELD))
+        return fail("IM001", "[odbc-retry] the target driver does not support SQLGetDescField");
     if (!desc_field_is_text(field))
         return a ? a(target_, rec, field, value, capacity, length) : w(target_, rec, field, value, capacity, length);
     long full = 0;
@@ -47,6 +49,8 @@ SQLRETURN Descriptor::set_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER v
     if (!wide && a) return a(target_, rec, field, value, length);
     if (wide && w) return w(target_, rec, field, value, length);
     if (!a && !w) return fail("IM001", "[odbc-retry] the target driver does not support SQLSetDescField");
+    if (!connection_->target_supports(SQL_API_SQLSETDESCFIELD))
+        return fail("IM001", "[odbc-retry] the target driver does not support SQLSetDescField");
     if (!desc_field_is_text(field) || !value)
         return a ? a(target_, rec, field, value, length) : w(target_, rec, field, value, length);
     InText in = wide ? InText::of(static_cast<const SQLWCHAR*>(value),
@@ -68,6 +72,8 @@ SQLRETURN Descriptor::get_rec(SQLSMALLINT rec, OutText name, SQLSMALLINT* name_l
         return w(target_, rec, static_cast<SQLWCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity),
                  name_length, type, subtype, length, precision, scale, nullable);
     if (!a && !w) return fail("IM001", "[odbc-retry] the target driver does not support SQLGetDescRec");
+    if (!connection_->target_supports(SQL_API_SQLGETDESCREC))
+        return fail("IM001", "[odbc-retry] the target driver does not support SQLGetDescRec");
     long full = 0;
     bool truncated = false;
     SQLRETURN rc = call_converting(name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {

@@ -76,6 +76,42 @@ bool DiagArea::read_target_record(const TargetDiagSource& s, int rec, DiagRecord
     return false;
 }
 
+void DiagArea::capture_once(const TargetDiagSource& s) {
+    if (captured_mode_ || !s.via_sqlerror || !s.usable() || s.type == SQL_HANDLE_DESC) return;
+    const TargetApi& api = *s.api;
+    std::vector<DiagRecord> copies;
+    SQLHENV env = s.type == SQL_HANDLE_ENV ? s.handle : SQL_NULL_HENV;
+    SQLHDBC dbc = s.type == SQL_HANDLE_DBC ? s.handle : SQL_NULL_HDBC;
+    SQLHSTMT stmt = s.type == SQL_HANDLE_STMT ? s.handle : SQL_NULL_HSTMT;
+    for (int i = 0; i < 1000; ++i) {
+        DiagRecord r;
+        SQLINTEGER native = 0;
+        SQLSMALLINT len = 0;
+        SQLRETURN rc;
+        if (api.SQLError) {
+            SQLCHAR state[6] = {};
+            std::string text(SQL_MAX_MESSAGE_LENGTH * 4, '\0');
+            rc = api.SQLError(env, dbc, stmt, state, &native, reinterpret_cast<SQLCHAR*>(text.data()),
+                              static_cast<SQLSMALLINT>(text.size()), &len);
+            if (!SQL_SUCCEEDED(rc)) break;
+            text.resize(strnlen(text.c_str(), text.size()));
+            r = {std::string(reinterpret_cast<char*>(state), strnlen(reinterpret_cast<char*>(state), 5)), native, text};
+        } else if (api.SQLErrorW) {
+            SQLWCHAR state[6] = {};
+            WString text(SQL_MAX_MESSAGE_LENGTH * 2, 0);
+            rc = api.SQLErrorW(env, dbc, stmt, state, &native, text.data(), static_cast<SQLSMALLINT>(text.size()), &len);
+            if (!SQL_SUCCEEDED(rc)) break;
+            r = {to_utf8(state, SQL_NTS), native, to_utf8(text.data(), SQL_NTS)};
+        } else {
+            return;
+        }
+        copies.push_back(std::move(r));
+    }
+    captured_ = std::move(copies);
+    captured_mode_ = true;
+    dirty_.store(true, std::memory_order_relaxed);
+}
+
 int DiagArea::target_count(const TargetDiagSource& s) const {
     if (captured_mode_ || !s.usable()) return 0;
     const TargetApi& api = *s.api;
@@ -94,6 +130,7 @@ int DiagArea::target_count(const TargetDiagSource& s) const {
 
 std::vector<DiagRecord> DiagArea::records_snapshot(const TargetDiagSource& s) const {
     std::lock_guard lock(mutex_);
+    const_cast<DiagArea*>(this)->capture_once(s);
     std::vector<DiagRecord> out;
     if (captured_mode_) {
         out = captured_;
@@ -126,6 +163,7 @@ void DiagArea::capture_target(const TargetDiagSource& s) {
     std::vector<DiagRecord> copies;
     if (s.usable()) {
         std::lock_guard lock(mutex_);
+        capture_once(s);
         if (captured_mode_) return;
         int n = target_count(s);
         for (int i = 1; i <= n; ++i) {
@@ -193,6 +231,7 @@ SQLRETURN DiagArea::get_rec(const TargetDiagSource& s, SQLSMALLINT rec, bool wid
                             SQLSMALLINT capacity, SQLSMALLINT* length) {
     if (rec <= 0 || capacity < 0) return SQL_ERROR;
     std::lock_guard lock(mutex_);
+    capture_once(s);
     bool direct = !captured_mode_ && s.usable() &&
                   (wide ? s.api->SQLGetDiagRecW != nullptr : s.api->SQLGetDiagRec != nullptr);
     if (direct && own_.empty()) return forward_rec(s, rec, wide, state, native, message, capacity, length);
@@ -229,6 +268,7 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
                               bool wide, SQLPOINTER value, SQLSMALLINT capacity,
                               SQLSMALLINT* length, SQLRETURN last_return) {
     std::lock_guard lock(mutex_);
+    capture_once(s);
     auto forward = [&]() -> SQLRETURN {
         const TargetApi& api = *s.api;
         if (wide && api.SQLGetDiagFieldW)
@@ -272,6 +312,7 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
         return SQL_NO_DATA;
     }
     if (rec < 0) return SQL_ERROR;
+    if (target_live && own_.empty()) return forward();
     int base = captured_mode_ ? static_cast<int>(captured_.size()) : target_count(s);
     const DiagRecord* r = nullptr;
     if (rec <= base) {

@@ -31,6 +31,9 @@ struct TargetDiagSource {
     const TargetApi* api = nullptr;
     SQLSMALLINT type = 0;
     SQLHANDLE handle = nullptr;
+    // The target's SQLGetFunctions denies SQLGetDiagRec (sqliteodbc): its records are read once,
+    // through SQLError, and kept as copies, as the driver manager would read them.
+    bool via_sqlerror = false;
     bool usable() const { return api && handle; }
 };
 
@@ -68,6 +71,8 @@ public:
                          SQLSMALLINT* length);
 
 private:
+    // For a read-once target: copies its records through SQLError on first access (lock held).
+    void capture_once(const TargetDiagSource& source);
     int target_count(const TargetDiagSource& source) const;  // lock held
     static bool read_target_record(const TargetDiagSource& source, int rec, DiagRecord& out);
 

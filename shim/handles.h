@@ -112,7 +112,12 @@ public:
     static Connection* from(SQLHANDLE h) {
         return static_cast<Connection*>(HandleRegistry::instance().find(h, HandleKind::Dbc));
     }
-    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DBC, target_}; }
+    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DBC, target_, diag_via_sqlerror_}; }
+    bool diag_via_sqlerror() const { return diag_via_sqlerror_; }
+    // What the target's SQLGetFunctions says (true when it has no SQLGetFunctions).
+    bool target_supports(SQLUSMALLINT function) const {
+        return !target_functions_known_ || SQL_FUNC_EXISTS(target_functions_, function) == SQL_TRUE;
+    }
 
     SQLRETURN connect(InText dsn, InText user, InText password);
     SQLRETURN driver_connect(SQLHWND window, InText in, OutText out, SQLSMALLINT* out_length,
@@ -229,6 +234,12 @@ private:
     SQLRETURN run_sql(const std::string& sql, std::string& failure);
     SQLRETURN reset_connection();
     SQLULEN initial_isolation_ = 0;
+    bool diag_via_sqlerror_ = false;
+    bool target_functions_known_ = false;
+    SQLUSMALLINT target_functions_[SQL_API_ODBC3_ALL_FUNCTIONS_SIZE] = {};
+    bool hang_protection_login_timeout_ = false;  // odbc-retry set the target's login timeout
+    SQLUINTEGER target_default_login_timeout_ = 0;
+    void learn_target_functions();
     bool dead_probe(bool& dead);
     std::mutex children_mutex_;
     std::vector<Statement*> statements_;
@@ -248,7 +259,9 @@ public:
     static Statement* from(SQLHANDLE h) {
         return static_cast<Statement*>(HandleRegistry::instance().find(h, HandleKind::Stmt));
     }
-    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_STMT, target_}; }
+    TargetDiagSource diag_source() const override {
+        return {api_, SQL_HANDLE_STMT, target_, connection_->diag_via_sqlerror()};
+    }
 
     // Calls a target function that takes the target statement handle first and no text.
     // The success path is one indirect call and one compare.
@@ -353,6 +366,7 @@ private:
     SQLULEN* bind_offset_ptr_ = nullptr;
     std::string prepared_sql_;  // UTF-8, the last text given to SQLPrepare
     bool prepared_ = false;
+    SessionEffects prepared_effects_;  // of prepared_sql_, found once at prepare
     std::string executed_sql_;  // UTF-8, the statement whose result is open
     bool executed_prepared_ = false;
     bool result_open_ = false;

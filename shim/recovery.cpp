@@ -23,13 +23,26 @@ namespace {
 
 constexpr uint64_t kHashSeed = 0xcbf29ce484222325ULL;
 
+// A fast, order-sensitive hash of what the application received: eight bytes at a time. It only
+// has to tell "the same rows" from "other rows", not resist an adversary.
+inline uint64_t mix(uint64_t h, uint64_t word) {
+    h = (h ^ word) * 0x9E3779B97F4A7C15ULL;
+    return h ^ (h >> 29);
+}
+
 uint64_t fold(uint64_t h, const void* data, size_t n) {
     const auto* p = static_cast<const unsigned char*>(data);
-    for (size_t i = 0; i < n; ++i) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
+    const size_t length = n;
+    while (n >= 8) {
+        uint64_t word;
+        std::memcpy(&word, p, 8);
+        h = mix(h, word);
+        p += 8;
+        n -= 8;
     }
-    return h;
+    uint64_t tail = 0;
+    std::memcpy(&tail, p, n);
+    return mix(h, tail ^ (static_cast<uint64_t>(length) << 56));
 }
 
 uint64_t fold_value(uint64_t h, uint64_t v) { return fold(h, &v, sizeof v); }

@@ -101,7 +101,7 @@ void Statement::note_executed(std::string_view sql, bool prepared) {
     while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '(')) ++i;
     char c = i < text.size() ? static_cast<char>(text[i] | 0x20) : 0;
     track_rows_ = connection_->settings().recovery && (c == 's' || c == 'w' || c == 'v' || c == 't');
-    connection_->note_executed(session_effects(text), text);
+    connection_->note_executed(prepared ? prepared_effects_ : session_effects(text), text);
 }
 
 namespace {
@@ -136,6 +136,7 @@ SQLRETURN Statement::prepare(InText sql) {
         else if (sql.length == SQL_NTS || sql.length < 0) prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()));
         else prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()), static_cast<size_t>(sql.length));
         prepared_ = true;
+        prepared_effects_ = session_effects(prepared_sql_);
         result_open_ = false;
         return rc;
     }
@@ -147,6 +148,7 @@ SQLRETURN Statement::prepare(InText sql) {
     if (SQL_SUCCEEDED(rc)) {
         prepared_sql_ = again.narrow;
         prepared_ = true;
+        prepared_effects_ = session_effects(prepared_sql_);
         result_open_ = false;
     }
     return rc;

@@ -2,9 +2,11 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "shim/log.h"
 #include "shim/retry/breaker_store.h"
+#include "shim/stats/stats_file.h"
 
 namespace odbcretry {
 
@@ -15,25 +17,26 @@ std::map<std::string, std::unique_ptr<TargetState>>& targets() {
     return *map;
 }
 
-BreakerStore& breaker_store(bool shared, std::string& description) {
-    static InProcessBreakerStore* in_process = new InProcessBreakerStore();
+InProcessBreakerStore& in_process_breaker_store(std::string& description) {
+    static InProcessBreakerStore* store = new InProcessBreakerStore();
+    description = store->description();
+    return *store;
+}
+
+// The table shared by every process of the user, or null (warned once) when it cannot be opened.
+BreakerStore* shared_breaker_store(std::string& description) {
     static std::unique_ptr<SharedBreakerStore>* shared_store = nullptr;
     static std::string shared_error;
-    if (shared) {
-        if (!shared_store) {
-            shared_store = new std::unique_ptr<SharedBreakerStore>(SharedBreakerStore::open_default(shared_error));
-            if (!*shared_store)
-                logger().warn("circuit breaker state cannot be shared between processes ({}); "
-                              "using this process's own",
-                              shared_error);
-        }
-        if (*shared_store) {
-            description = (*shared_store)->description();
-            return **shared_store;
-        }
+    if (!shared_store) {
+        shared_store = new std::unique_ptr<SharedBreakerStore>(SharedBreakerStore::open_default(shared_error));
+        if (!*shared_store)
+            logger().warn("circuit breaker state cannot be shared between processes ({}); "
+                          "using this process's own",
+                          shared_error);
     }
-    description = in_process->description();
-    return *in_process;
+    if (!*shared_store) return nullptr;
+    description = (*shared_store)->description();
+    return shared_store->get();
 }
 
 BudgetSettings budget_settings(const Settings& s) {
@@ -43,15 +46,56 @@ BudgetSettings budget_settings(const Settings& s) {
 }  // namespace
 
 TargetState::TargetState(std::string key, DriverFamily family, const Settings& s)
-    : key_(std::move(key)), family_(family), budget_(budget_settings(s)) {
+    : key_(std::move(key)), family_(family) {
+    const BudgetSettings budget = budget_settings(s);
     BreakerSettings b;
     b.enabled = s.circuit_breaker_threshold > 0;
     b.failure_threshold = s.circuit_breaker_threshold > 0 ? s.circuit_breaker_threshold : 1;
     b.cooldown = s.circuit_breaker_cooldown;
-    if (b.enabled) {
-        BreakerStore& store = breaker_store(s.circuit_breaker_shared, breaker_store_);
-        breaker_ = std::make_unique<CircuitBreaker>(b, store, breaker_key_hash(key_, family_));
+
+    // The counters and the budget go into this process's stats file when there is one.
+    std::optional<PublishedTarget> published;
+    std::string error;
+    StatsPublisher* publisher = StatsPublisher::for_this_process(error);
+    if (publisher) {
+        published = publisher->claim(key_, family_, budget);
+        if (published) stats_path_ = publisher->path();
+        else logger().warn("the stats file {} has no free slot for target {}; its counters stay in this process",
+                           publisher->path(), key_);
+    } else if (!error.empty()) {
+        logger().warn("per-target stats cannot be published for `odbc-retry stats` ({}); "
+                      "counters stay in this process",
+                      error);
     }
+    if (published) {
+        counters_ = published->counters;
+        budget_ = published->budget;
+    } else {
+        own_counters_ = std::make_unique<TargetCounters>();
+        own_budget_ = std::make_unique<RetryBudget>(budget);
+        counters_ = own_counters_.get();
+        budget_ = own_budget_.get();
+    }
+
+    BreakerMode mode = BreakerMode::None;
+    const std::uint64_t hash = breaker_key_hash(key_, family_);
+    if (b.enabled) {
+        BreakerStore* store = nullptr;
+        if (s.circuit_breaker_shared) {
+            store = shared_breaker_store(breaker_store_);
+            if (store) mode = BreakerMode::Shared;
+        }
+        if (!store && published) {
+            // This process's own breaker, its state word in the stats slot where `stats` sees it.
+            slot_breaker_store_ = std::make_unique<SlotBreakerStore>(&published->slot->breaker_word);
+            store = slot_breaker_store_.get();
+            breaker_store_ = store->description();
+            mode = BreakerMode::Slot;
+        }
+        if (!store) store = &in_process_breaker_store(breaker_store_);
+        breaker_ = std::make_unique<CircuitBreaker>(b, *store, hash);
+    }
+    if (published) publisher->publish(published->slot, mode, hash, b);
 }
 
 void TargetState::refill_budget(std::chrono::steady_clock::time_point now) {
@@ -64,7 +108,7 @@ void TargetState::refill_budget(std::chrono::steady_clock::time_point now) {
     int64_t seconds = (now_ms - last) / 1000;
     if (seconds <= 0) return;
     if (last_refill_ms_.compare_exchange_strong(last, last + seconds * 1000, std::memory_order_relaxed))
-        budget_.deposit(static_cast<double>(seconds));
+        budget_->deposit(static_cast<double>(seconds));
 }
 
 TargetState& target_state(const std::string& key, DriverFamily family, const Settings& settings) {

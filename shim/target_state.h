@@ -3,6 +3,11 @@
 // process on the host), the target's epoch (bumped when a connection to it is lost, so that the
 // others validate themselves before their next use) and the counters behind `odbc-retry stats`.
 // Created at connect, never destroyed; every member is thread-safe.
+//
+// The counters (TargetCounters, shim/stats/counters.h) and the budget live in this process's
+// stats file (shim/stats/stats_file.h) when it can be created, so that `odbc-retry stats` reads
+// them from another process at no cost to this one; otherwise in this object. A breaker that is
+// not shared between processes keeps its state word in the same stats slot.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -14,22 +19,9 @@
 #include "shim/retry/budget.h"
 #include "shim/retry/circuit_breaker.h"
 #include "shim/retry/classifier.h"
+#include "shim/stats/counters.h"
 
 namespace odbcretry {
-
-struct TargetCounters {
-    std::atomic<uint64_t> connects{0};          // connects that succeeded
-    std::atomic<uint64_t> connect_failures{0};  // connects the application saw fail
-    std::atomic<uint64_t> connect_retries{0};   // extra attempts made while connecting
-    std::atomic<uint64_t> statement_retries{0}; // statements re-executed after rolled_back/transient
-    std::atomic<uint64_t> give_ups{0};          // calls that stopped retrying with an error
-    std::atomic<uint64_t> breaker_rejections{0};
-    std::atomic<uint64_t> recoveries{0};        // lost connections re-established
-    std::atomic<uint64_t> recovery_failures{0};
-    std::atomic<uint64_t> replays{0};           // calls re-issued transparently after a recovery
-    std::atomic<uint64_t> replay_refusals{0};   // calls not replayed (writes, transactions, state)
-    std::atomic<uint64_t> unknown_outcomes{0};  // writes or commits whose outcome is unknown
-};
 
 class TargetState {
 public:
@@ -37,24 +29,32 @@ public:
 
     const std::string& key() const { return key_; }
     DriverFamily family() const { return family_; }
-    RetryBudget& budget() { return budget_; }
+    RetryBudget& budget() { return *budget_; }
     // Refills the budget by one token per second since the last refill; called before a retry
     // loop starts (never on a call that succeeds).
     void refill_budget(std::chrono::steady_clock::time_point now);
     CircuitBreaker* breaker() { return breaker_.get(); }
     std::atomic<uint64_t>& epoch() { return epoch_; }
-    TargetCounters& counters() { return counters_; }
+    TargetCounters& counters() { return *counters_; }
     const std::string& breaker_store_description() const { return breaker_store_; }
+    // Where `odbc-retry stats` finds this target: the stats file's path, or "" when the
+    // counters could not be published (kept in this process only).
+    const std::string& stats_path() const { return stats_path_; }
 
 private:
     std::string key_;
     DriverFamily family_;
-    RetryBudget budget_;
+    // In the stats file, or the fallbacks below.
+    TargetCounters* counters_ = nullptr;
+    RetryBudget* budget_ = nullptr;
+    std::unique_ptr<TargetCounters> own_counters_;
+    std::unique_ptr<RetryBudget> own_budget_;
+    std::unique_ptr<BreakerStore> slot_breaker_store_;
     std::unique_ptr<CircuitBreaker> breaker_;
     std::string breaker_store_;
+    std::string stats_path_;
     std::atomic<uint64_t> epoch_{1};
     std::atomic<int64_t> last_refill_ms_{0};
-    TargetCounters counters_;
 };
 
 // The state of `key`, created with `settings` on first use (budget and breaker settings of the
