@@ -54,10 +54,10 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescRec(SQLHDESC desc, SQLSMALLINT rec,
     });
 }
 
+// The diagnostics of SQLCopyDesc belong to the destination (ODBC: SQLGetDiagRec on
+// TargetDescHandle): its records are cleared and ours are posted there.
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLCopyDesc(SQLHDESC source, SQLHDESC destination) {
-    return with<Descriptor>(source, [&](Descriptor& s) -> SQLRETURN {
-        Descriptor* d = Descriptor::from(destination);
-        if (!d) return SQL_INVALID_HANDLE;
-        return s.copy_to(*d);
-    });
+    Descriptor* s = Descriptor::from(source);
+    if (!s) return SQL_INVALID_HANDLE;
+    return with<Descriptor>(destination, [&](Descriptor& d) { return s->copy_to(d); });
 }

@@ -62,6 +62,12 @@ const std::vector<KeyInfo>& known_keys() {
         {"Recovery", "yes", "boolean", "Recover lost connections under the application's handles."},
         {"ReplayWrites", "never", "never|idempotent",
          "Whether writes may be replayed after a lost connection (idempotent: the DSN's writes are safe to repeat)."},
+        {"ReplayResumeFetch", "auto", "auto|yes|no",
+         "Resume a read interrupted by a lost connection mid-fetch (re-execute, skip and verify the rows "
+         "already delivered). Costs a hash of every delivered row. auto: on where the target streams "
+         "rows from the server while they are fetched (FreeTDS and unknown drivers, psqlODBC with "
+         "UseDeclareFetch=1, MariaDB with NO_CACHE=1), off where the whole result is in the client "
+         "after execute (there is nothing to resume)."},
         {"SessionInitSQL", "", "statements separated by ';;'", "Statements run after every connect and reconnect."},
         {"ProbeQuery", "", "text", "Cheap query used to validate a connection after a target's epoch changed."},
     };
@@ -202,6 +208,7 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     if (name == "RetryHangProtection") return boolean(s.hang_protection);
     if (name == "Recovery") return boolean(s.recovery);
     if (name == "ReplayWrites") return one_of(s.replay_writes, {"never", "idempotent"});
+    if (name == "ReplayResumeFetch") return one_of(s.replay_resume_fetch, {"auto", "yes", "no"});
     if (name == "SessionInitSQL") {
         s.session_init_sql.clear();
         std::string_view rest = value;

@@ -51,6 +51,7 @@ struct Settings {
     // Recovery and replay.
     bool recovery = true;
     std::string replay_writes = "never";
+    std::string replay_resume_fetch = "auto";
     std::vector<std::string> session_init_sql;
     std::string probe_query;
 };

@@ -223,14 +223,19 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             if (dead) lost_.store(true, std::memory_order_release);
             else target_epoch_ = epoch;
         }
+        bool target_answered = false;
         if (!dead) {
             auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
             SQLUINTEGER flag = SQL_CD_FALSE;
-            if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, nullptr)))
+            // The application's length pointer goes to the target: whether it is written for an
+            // integer attribute is the target's choice (MariaDB leaves it alone).
+            if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, length))) {
                 dead = flag == SQL_CD_TRUE;
+                target_answered = true;
+            }
         }
         if (value) *static_cast<SQLUINTEGER*>(value) = dead ? SQL_CD_TRUE : SQL_CD_FALSE;
-        if (length) *length = sizeof(SQLUINTEGER);
+        if (length && !target_answered) *length = sizeof(SQLUINTEGER);
         return SQL_SUCCESS;
     }
     if (attribute == SQL_ATTR_LOGIN_TIMEOUT && hang_protection_login_timeout_) {
@@ -355,19 +360,18 @@ SQLRETURN Connection::get_functions(SQLUSMALLINT function, SQLUSMALLINT* support
 SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
     if (!api_->SQLEndTran) return fail("IM001", "[odbc-retry] the target driver does not support SQLEndTran");
-    if (transaction_lost_.exchange(false, std::memory_order_relaxed)) [[unlikely]] {
-        // The transaction was rolled back when its connection was lost (the application was told
-        // so then). A COMMIT now must not look like it saved anything.
-        statements_in_transaction_.store(0, std::memory_order_relaxed);
+    // A validation may find now that the connection (and its transaction) was lost.
+    if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    if (finish_lost_transaction()) [[unlikely]] {
+        // The transaction was rolled back when its connection was lost, and whatever ran since
+        // has just been rolled back too. A COMMIT now must not look like it saved anything.
         if (completion == SQL_COMMIT) {
             target_state_->counters().replay_refusals.fetch_add(1, std::memory_order_relaxed);
             return fail("08S01", "[odbc-retry] COMMIT refused: the transaction was rolled back by the server when "
                                  "the connection was lost, nothing of it was committed; start it again");
         }
-        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
-        return api_->SQLEndTran(SQL_HANDLE_DBC, target_, completion);
+        return SQL_SUCCESS;
     }
-    if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     SQLRETURN rc = api_->SQLEndTran(SQL_HANDLE_DBC, target_, completion);
     if (rc != SQL_ERROR) [[likely]] {
         statements_in_transaction_.store(0, std::memory_order_relaxed);
@@ -423,6 +427,9 @@ SQLRETURN Connection::cancel_handle() {
 SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
     if (!out) return fail("HY009", "[odbc-retry] null output handle pointer");
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
+    if (!current(session_.load(std::memory_order_relaxed)) || lost_.load(std::memory_order_relaxed)) {
+        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    }
     SQLHSTMT target = nullptr;
     SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_STMT, target_, &target);
     if (!SQL_SUCCEEDED(rc)) return rc;
@@ -438,6 +445,9 @@ SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
 SQLRETURN Connection::alloc_descriptor(SQLHANDLE* out) {
     if (!out) return fail("HY009", "[odbc-retry] null output handle pointer");
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
+    if (lost_.load(std::memory_order_relaxed)) {
+        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    }
     SQLHDESC target = nullptr;
     SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_DESC, target_, &target);
     if (!SQL_SUCCEEDED(rc)) return rc;
@@ -580,7 +590,8 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     // wherever they were given, and the driver family.
     std::vector<KeyValue> all = target_dsn_section;
     for (const auto& kv : config_.forwarded) all.push_back(kv);
-    family_ = detect_family(driver->path() + " " + s.target_driver + " " + dsn_driver(s.target_dsn));
+    family_ = detect_family(driver->path() + " " + s.target_driver + " " +
+                            (s.target_dsn.empty() ? std::string() : dsn_driver(s.target_dsn)));
     std::string host = first_of(all, {"Server", "Servername", "Host", "Hostname", "Address", "Addr"});
     std::string port = first_of(all, {"Port"});
     std::string database = first_of(all, {"Database", "DB", "Dbname", "DatabaseName"});
@@ -597,6 +608,18 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
 
     // MariaDB ignores SQL_ATTR_LOGIN_TIMEOUT: its own CONN_TIMEOUT bounds a connect, unless the
     // application or the DSN chose a value.
+    // Resuming an interrupted read only makes sense where rows still come from the server while
+    // they are fetched; elsewhere the whole result is in the client once execute returns.
+    auto key_is_on = [&](std::initializer_list<const char*> keys) {
+        std::string v = first_of(all, keys);
+        return v == "1" || iequals(v, "yes") || iequals(v, "true") || iequals(v, "on");
+    };
+    if (s.replay_resume_fetch == "yes") resume_fetch_enabled_ = s.recovery;
+    else if (s.replay_resume_fetch == "no") resume_fetch_enabled_ = false;
+    else if (family_ == DriverFamily::Postgres) resume_fetch_enabled_ = s.recovery && key_is_on({"UseDeclareFetch", "B6"});
+    else if (family_ == DriverFamily::MySql) resume_fetch_enabled_ = s.recovery && key_is_on({"NO_CACHE"});
+    else if (family_ == DriverFamily::Sqlite) resume_fetch_enabled_ = false;
+    else resume_fetch_enabled_ = s.recovery;
     mariadb_conn_timeout_ = s.hang_protection && family_ == DriverFamily::MySql && !find_key(all, "CONN_TIMEOUT") &&
                             !find_key(all, "CONNECTTIMEOUT");
     for (const auto& kv : config_.forwarded) target_pairs.push_back(kv);

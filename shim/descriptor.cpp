@@ -97,8 +97,10 @@ void Descriptor::note_edited() {
 
 SQLRETURN Descriptor::copy_to(Descriptor& destination) {
     if (destination.api_ != api_)
-        return fail("HY000", "[odbc-retry] cannot copy a descriptor between connections to different target drivers");
-    if (!api_->SQLCopyDesc) return fail("IM001", "[odbc-retry] the target driver does not support SQLCopyDesc");
+        return destination.fail("HY000",
+                                "[odbc-retry] cannot copy a descriptor between connections to different target drivers");
+    if (!api_->SQLCopyDesc)
+        return destination.fail("IM001", "[odbc-retry] the target driver does not support SQLCopyDesc");
     destination.note_edited();
     return api_->SQLCopyDesc(target_, destination.target_);
 }

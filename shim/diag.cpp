@@ -308,7 +308,10 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
             if (value) *static_cast<SQLRETURN*>(value) = last_return;
             return SQL_SUCCESS;
         }
-        if (target_live) return forward();
+        // The other header fields describe the target's statement, not its records: a target
+        // read through SQLError (its records are copies) still answers them, as it does for the
+        // driver manager when it is used alone.
+        if (target_live || (s.via_sqlerror && s.usable())) return forward();
         return SQL_NO_DATA;
     }
     if (rec < 0) return SQL_ERROR;

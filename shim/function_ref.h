@@ -6,6 +6,9 @@
 
 namespace odbcretry {
 
+// What a reissue function returns when the call cannot be made again (its arguments are gone).
+inline constexpr short kCannotReissue = -100;
+
 template <class Signature>
 class FunctionRef;
 

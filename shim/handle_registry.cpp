@@ -24,16 +24,16 @@ HandleRegistry::HandleRegistry() {
     void* region = mmap(nullptr, kCapacity * sizeof(HandleSlot), PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (region == MAP_FAILED) throw std::bad_alloc();
-    base_ = reinterpret_cast<uintptr_t>(region);
+    region_base.store(reinterpret_cast<uintptr_t>(region), std::memory_order_release);
 }
 
 HandleSlot* HandleRegistry::acquire(HandleKind kind, void* object) {
     std::lock_guard lock(registry_mutex);
     HandleSlot* slot = nullptr;
-    uintptr_t used = limit_.load(std::memory_order_relaxed);
+    uintptr_t used = region_used.load(std::memory_order_relaxed);
     if (used < kCapacity * sizeof(HandleSlot)) {
-        slot = new (reinterpret_cast<void*>(base_ + used)) HandleSlot();
-        limit_.store(used + sizeof(HandleSlot), std::memory_order_release);
+        slot = new (reinterpret_cast<void*>(region_base.load(std::memory_order_relaxed) + used)) HandleSlot();
+        region_used.store(used + sizeof(HandleSlot), std::memory_order_release);
     } else if (!free_slots().empty()) {
         slot = free_slots().front();
         free_slots().erase(free_slots().begin());

@@ -31,11 +31,12 @@ public:
     HandleSlot* acquire(HandleKind kind, void* object);
     void release(HandleSlot* slot);
 
-    // The object behind `handle` when it is a live handle of `kind`, else null.
-    void* find(const void* handle, HandleKind kind) const {
+    // The object behind `handle` when it is a live handle of `kind`, else null. Static and
+    // inline: the hot path reads two globals, no function-local static guard.
+    static void* find(const void* handle, HandleKind kind) {
         auto address = reinterpret_cast<uintptr_t>(handle);
-        uintptr_t offset = address - base_;
-        if (offset >= limit_.load(std::memory_order_acquire) || offset % sizeof(HandleSlot) != 0) return nullptr;
+        uintptr_t offset = address - region_base.load(std::memory_order_relaxed);
+        if (offset >= region_used.load(std::memory_order_acquire) || offset % sizeof(HandleSlot) != 0) return nullptr;
         auto* slot = reinterpret_cast<const HandleSlot*>(address);
         if (slot->kind.load(std::memory_order_acquire) != static_cast<uint32_t>(kind)) return nullptr;
         return slot->object;
@@ -45,8 +46,10 @@ public:
 
 private:
     HandleRegistry();
-    uintptr_t base_ = 0;
-    std::atomic<uintptr_t> limit_{0};  // bytes of the region handed out so far (monotonic)
+    // The region's start, and the bytes of it handed out so far (monotonic). Both stay 0 until
+    // the first handle is allocated, so every pointer is rejected before that.
+    static inline std::atomic<uintptr_t> region_base{0};
+    static inline std::atomic<uintptr_t> region_used{0};
 };
 
 }  // namespace odbcretry

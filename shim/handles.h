@@ -76,7 +76,7 @@ public:
     Env();
     ~Env() override;
     static Env* from(SQLHANDLE h) {
-        return static_cast<Env*>(HandleRegistry::instance().find(h, HandleKind::Env));
+        return static_cast<Env*>(HandleRegistry::find(h, HandleKind::Env));
     }
     TargetDiagSource diag_source() const override { return {}; }
 
@@ -110,7 +110,7 @@ public:
     explicit Connection(Env* env);
     ~Connection() override;
     static Connection* from(SQLHANDLE h) {
-        return static_cast<Connection*>(HandleRegistry::instance().find(h, HandleKind::Dbc));
+        return static_cast<Connection*>(HandleRegistry::find(h, HandleKind::Dbc));
     }
     TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DBC, target_, diag_via_sqlerror_}; }
     bool diag_via_sqlerror() const { return diag_via_sqlerror_; }
@@ -170,10 +170,30 @@ public:
     SQLRETURN recover(HandleBase& report, uint64_t seen_session, const char* why, std::atomic<bool>* cancel);
     bool lost() const { return lost_.load(std::memory_order_acquire); }
     bool session_state_lost() const { return session_state_.load(std::memory_order_relaxed); }
+    // Whether reads are tracked so that one interrupted mid-fetch can resume (ReplayResumeFetch).
+    bool resume_fetch_enabled() const { return resume_fetch_enabled_; }
     // Transaction bookkeeping for the replay rules.
     void note_executed(const SessionEffects& effects, std::string_view sql);
     int statements_in_transaction() const { return statements_in_transaction_.load(std::memory_order_relaxed); }
     void mark_transaction_lost() { transaction_lost_.store(true, std::memory_order_relaxed); }
+    bool transaction_lost() const { return transaction_lost_.load(std::memory_order_relaxed); }
+    // True once after a recovery that another call triggered lost this connection's transaction:
+    // the next statement is told, instead of running in a new transaction as if nothing happened.
+    bool take_unreported_transaction_loss() { return transaction_loss_unreported_.exchange(false); }
+    // Autocommit off, or a transaction opened with BEGIN / START TRANSACTION.
+    bool in_transaction_mode() const {
+        return !autocommit_.load(std::memory_order_relaxed) || sql_transaction_.load(std::memory_order_relaxed);
+    }
+    // The application ends a transaction that was lost (COMMIT or ROLLBACK as SQL text or
+    // SQLEndTran): the target's transaction is rolled back. Returns whether it was a lost one.
+    bool finish_lost_transaction();
+    // A lost transaction held only the statement that was just replayed: it goes on, on the new
+    // connection, with that statement as its first.
+    void transaction_restarted() {
+        transaction_lost_.store(false, std::memory_order_relaxed);
+        transaction_loss_unreported_.store(false, std::memory_order_relaxed);
+        statements_in_transaction_.store(1, std::memory_order_relaxed);
+    }
     // Classifies the records of a failed call on this connection (asks the target whether the
     // connection is dead when the records alone do not say so).
     Classifier::Verdict classify_failure(const std::vector<DiagRecord>& records, Phase phase, SQLHANDLE target_handle,
@@ -224,6 +244,8 @@ private:
     std::atomic<uint64_t>* epoch_ = nullptr;  // the target's epoch counter
     std::atomic<bool> lost_{false};
     std::atomic<bool> transaction_lost_{false};
+    std::atomic<bool> transaction_loss_unreported_{false};
+    std::atomic<bool> sql_transaction_{false};
     std::atomic<int> statements_in_transaction_{0};
     std::atomic<bool> session_state_{false};
     std::mutex recovery_mutex_;
@@ -235,6 +257,7 @@ private:
     SQLRETURN reset_connection();
     SQLULEN initial_isolation_ = 0;
     bool diag_via_sqlerror_ = false;
+    bool resume_fetch_enabled_ = false;
     bool target_functions_known_ = false;
     SQLUSMALLINT target_functions_[SQL_API_ODBC3_ALL_FUNCTIONS_SIZE] = {};
     bool hang_protection_login_timeout_ = false;  // odbc-retry set the target's login timeout
@@ -257,7 +280,7 @@ public:
     explicit Statement(Connection* connection, SQLHSTMT target);
     ~Statement() override;
     static Statement* from(SQLHANDLE h) {
-        return static_cast<Statement*>(HandleRegistry::instance().find(h, HandleKind::Stmt));
+        return static_cast<Statement*>(HandleRegistry::find(h, HandleKind::Stmt));
     }
     TargetDiagSource diag_source() const override {
         return {api_, SQL_HANDLE_STMT, target_, connection_->diag_via_sqlerror()};
@@ -298,7 +321,13 @@ public:
         return on_error(Op::Fetch, rc, [&]() { return (api_->*Member)(target_, args...); });
     }
     SQLRETURN execute();
-    SQLRETURN get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
+    SQLRETURN get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator) {
+        if (!track_rows_) [[likely]]
+            return forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, indicator);
+        return get_data_tracked(column, c_type, value, capacity, indicator);
+    }
+    SQLRETURN get_data_tracked(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                               SQLLEN* indicator);
     SQLRETURN bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
     SQLRETURN bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQLSMALLINT c_type, SQLSMALLINT sql_type,
                              SQLULEN size, SQLSMALLINT digits, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
@@ -416,7 +445,7 @@ public:
     Descriptor(Connection* connection, Statement* owner, SQLHDESC target);
     ~Descriptor() override;
     static Descriptor* from(SQLHANDLE h) {
-        return static_cast<Descriptor*>(HandleRegistry::instance().find(h, HandleKind::Desc));
+        return static_cast<Descriptor*>(HandleRegistry::find(h, HandleKind::Desc));
     }
     TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DESC, target_}; }
 

@@ -123,7 +123,7 @@ bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
         "unable due to the connection lost",  // psqlODBC, the call after a loss
         "Write error",                         // MariaDB 5014: writing the request failed
         "Connection not open",                 // MariaDB 08003
-        "connection lost",                     // the fake driver after a loss
+        "[Fake]connection lost",               // the scripted test driver, answering like psqlODBC
     };
     for (const auto& r : records) {
         if (r.sqlstate == "08003") return true;
@@ -135,11 +135,16 @@ bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
 }
 
 void Connection::note_executed(const SessionEffects& effects, std::string_view sql) {
-    if (!autocommit_.load(std::memory_order_relaxed))
+    if (effects.transaction_begin || effects.transaction_end) [[unlikely]] {
+        sql_transaction_.store(effects.transaction_begin, std::memory_order_relaxed);
+        statements_in_transaction_.store(0, std::memory_order_relaxed);
+        return;
+    }
+    if (in_transaction_mode())
         statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
     if (effects.session_state) [[unlikely]]
         session_state_.store(true, std::memory_order_relaxed);
-    if (effects.session_set && autocommit_.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (effects.session_set && !in_transaction_mode()) [[unlikely]] {
         std::lock_guard lock(journal_mutex_);
         std::string text(sql);
         session_sets_.erase(std::remove(session_sets_.begin(), session_sets_.end(), text), session_sets_.end());
@@ -266,10 +271,12 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     auto started = steady_clock_instance().now();
     if (!lost_.exchange(true, std::memory_order_acq_rel)) {
         // First to see this loss: every other connection to the target validates itself.
-        if (!autocommit_.load(std::memory_order_relaxed) &&
-            statements_in_transaction_.load(std::memory_order_relaxed) > 0)
+        if (in_transaction_mode() && statements_in_transaction_.load(std::memory_order_relaxed) > 0) {
             transaction_lost_.store(true, std::memory_order_relaxed);
+            transaction_loss_unreported_.store(true, std::memory_order_relaxed);
+        }
         statements_in_transaction_.store(0, std::memory_order_relaxed);
+        sql_transaction_.store(false, std::memory_order_relaxed);
         if (epoch_) {
             if (epoch_->load(std::memory_order_acquire) == target_epoch_) epoch_->fetch_add(1, std::memory_order_acq_rel);
             target_epoch_ = epoch_->load(std::memory_order_acquire);
@@ -309,6 +316,7 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     if (initial_isolation_ == 0) {
         // nothing: the isolation level is part of the journal when the application set it
     }
+    session_state_.store(false, std::memory_order_relaxed);  // the new session has none of it
     session_.fetch_add(1, std::memory_order_acq_rel);
     lost_.store(false, std::memory_order_release);
     counters.recoveries.fetch_add(1, std::memory_order_relaxed);
@@ -317,15 +325,26 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     return SQL_SUCCESS;
 }
 
+bool Connection::finish_lost_transaction() {
+    if (!transaction_lost_.exchange(false, std::memory_order_relaxed)) return false;
+    transaction_loss_unreported_.store(false, std::memory_order_relaxed);
+    statements_in_transaction_.store(0, std::memory_order_relaxed);
+    sql_transaction_.store(false, std::memory_order_relaxed);
+    // Work the application did after the loss was reported belongs to the lost transaction too.
+    if (target_ && api_->SQLEndTran) api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
+    return true;
+}
+
 SQLRETURN Connection::end_tran_lost(SQLSMALLINT completion, const std::vector<DiagRecord>& records) {
     ReplayFacts facts;
     facts.call = completion == SQL_COMMIT ? ReplayCall::Commit : ReplayCall::Rollback;
-    facts.autocommit = autocommit_.load(std::memory_order_relaxed);
+    facts.autocommit = !in_transaction_mode();
     facts.statements_in_transaction = statements_in_transaction_.load(std::memory_order_relaxed);
     facts.not_sent = not_sent(records);
     SQLRETURN rc = recover(*this, session_.load(std::memory_order_acquire), "lost during SQLEndTran", nullptr);
     // The transaction is over either way: the server rolled it back or committed it.
     transaction_lost_.store(false, std::memory_order_relaxed);
+    transaction_loss_unreported_.store(false, std::memory_order_relaxed);
     if (rc == SQL_ERROR) return rc;
     ReplayVerdict verdict = decide_replay(facts);
     TargetCounters& counters = target_state_->counters();
@@ -501,10 +520,8 @@ void Statement::fold_getdata(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER
     rows_hash_ = h;
 }
 
-SQLRETURN Statement::get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
-                              SQLLEN* indicator) {
-    if (!track_rows_) [[likely]]
-        return forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, indicator);
+SQLRETURN Statement::get_data_tracked(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                                      SQLLEN* indicator) {
     // The data the application reads is part of what a resumed read must find again. A private
     // indicator is used when the application passes none, so the length is always known.
     SQLLEN own = 0;
@@ -579,11 +596,14 @@ SQLRETURN Statement::catch_up(Op op) {
         return SQL_ERROR;
     }
     bool reads_open_result = op == Op::Fetch || op == Op::GetData || op == Op::MoreResults || op == Op::Cursor;
+    if (!reads_open_result && c.take_unreported_transaction_loss())
+        return refuse(ReplayVerdict::RefuseTransaction, {});
     if (!had_result || !reads_open_result) return SQL_SUCCESS;
     ReplayFacts facts;
     facts.call = replay_call(op);
     facts.kind = classify_statement(executed_prepared_ ? prepared_sql_ : executed_sql_);
-    facts.autocommit = c.autocommit();
+    facts.autocommit = !c.in_transaction_mode();
+    facts.statements_in_transaction = std::max(0, c.statements_in_transaction() - 1);  // this one's own
     facts.writes_idempotent = c.settings().replay_writes == "idempotent";
     facts.statement_rebuildable = statement_rebuildable_;
     facts.rows_verifiable = track_rows_ && rows_verifiable_;
@@ -605,8 +625,10 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
                            : op == Op::ExecDirect ? std::string_view(executed_sql_)
                            : (executed_prepared_ ? std::string_view(prepared_sql_) : std::string_view(executed_sql_));
     facts.kind = classify_statement(sql);
-    facts.autocommit = c.autocommit();
+    facts.autocommit = !c.in_transaction_mode();
     facts.statements_in_transaction = c.statements_in_transaction();
+    // A read being fetched was counted when it executed: it is not an earlier statement.
+    if (facts.call == ReplayCall::Fetch && facts.statements_in_transaction > 0) --facts.statements_in_transaction;
     facts.writes_idempotent = c.settings().replay_writes == "idempotent";
     facts.not_sent = c.not_sent(records);
     facts.session_state_lost = c.session_state_lost();
@@ -617,6 +639,7 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
 
     if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) == SQL_ERROR)
         return SQL_ERROR;
+    c.take_unreported_transaction_loss();  // this call reports it (or replays a first statement)
     std::string failure;
     if (session_ != c.session() && rebuild(failure) == SQL_ERROR) {
         diag().set_leading("08S01", "[odbc-retry] the connection was recovered but this statement could not be "
@@ -642,7 +665,9 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
                                           : "writes declared idempotent (ReplayWrites)");
         diag().reset();
         SQLRETURN rc = reissue();
+        if (rc == kCannotReissue) return refuse(ReplayVerdict::RefuseNotReplayable, records);
         if (rc == SQL_ERROR) return rc;
+        if (!facts.autocommit && verdict == ReplayVerdict::ResumeFetch) c.transaction_restarted();
         if (verdict == ReplayVerdict::ResumeFetch) {
             result_open_ = rc != SQL_NO_DATA;
             if (SQL_SUCCEEDED(rc) && track_rows_) note_rows_fetched();

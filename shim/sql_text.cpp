@@ -1,6 +1,7 @@
 #include "shim/sql_text.h"
 
 #include <cctype>
+#include <cstring>
 #include <string>
 
 namespace odbcretry {
@@ -43,7 +44,8 @@ void scan_code(std::string_view sql, F&& on_code) {
             i = end == std::string_view::npos ? n : end + 2;
             continue;
         }
-        if (c == '$') {  // PostgreSQL dollar quoting: $tag$ ... $tag$
+        bool after_identifier = i > 0 && (std::isalnum(static_cast<unsigned char>(sql[i - 1])) || sql[i - 1] == '_');
+        if (c == '$' && !after_identifier) {  // PostgreSQL dollar quoting: $tag$ ... $tag$
             size_t j = i + 1;
             while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
             if (j < n && sql[j] == '$') {
@@ -109,8 +111,10 @@ StatementKind classify_statement(std::string_view sql) {
     if (word_equals(first, "SHOW") || word_equals(first, "DESCRIBE") || word_equals(first, "DESC"))
         return StatementKind::Read;
     if (word_equals(first, "EXPLAIN")) {
-        std::string_view second = next_word();
-        if (word_equals(second, "ANALYZE") || word_equals(second, "ANALYSE")) return StatementKind::Write;
+        // EXPLAIN ANALYZE (also inside an option list) runs the statement.
+        std::string_view w;
+        while (!(w = next_word()).empty())
+            if (word_equals(w, "ANALYZE") || word_equals(w, "ANALYSE")) return StatementKind::Write;
         return StatementKind::Read;
     }
     if (word_equals(first, "SET")) {
@@ -126,31 +130,55 @@ StatementKind classify_statement(std::string_view sql) {
 namespace odbcretry {
 
 SessionEffects session_effects(std::string_view sql) {
+    // Whole words outside quotes and comments, compared upper-cased in a fixed buffer: no
+    // allocation, as this runs for every statement executed directly.
     SessionEffects e;
-    size_t i = 0;
-    while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) ++i;
-    auto upper_at = [&](size_t k) { return static_cast<char>(std::toupper(static_cast<unsigned char>(sql[k]))); };
-    auto starts = [&](size_t k, std::string_view word) {
-        if (k + word.size() > sql.size()) return false;
-        for (size_t j = 0; j < word.size(); ++j)
-            if (upper_at(k + j) != word[j]) return false;
-        return true;
+    char word[32];
+    size_t length = 0, words = 0;
+    bool too_long = false;
+    char previous[32] = {};
+    size_t previous_length = 0;
+    auto is_word = [](std::string_view w, std::string_view k) { return w == k; };
+    auto finish = [&]() {
+        if (length == 0 && !too_long) return;
+        std::string_view w(word, too_long ? 0 : length);
+        std::string_view before(previous, previous_length);
+        if (words == 0) {
+            e.transaction_begin = is_word(w, "BEGIN") || is_word(w, "START");
+            e.transaction_end = is_word(w, "COMMIT") || is_word(w, "ROLLBACK") || is_word(w, "END") || is_word(w, "ABORT");
+            e.session_set = is_word(w, "SET");
+            if (is_word(w, "PREPARE") || is_word(w, "LISTEN") || is_word(w, "DECLARE")) e.session_state = true;
+        } else if (words == 1 && e.session_set) {
+            // SET TRANSACTION / SET CONSTRAINTS change only the current transaction.
+            if (is_word(w, "TRANSACTION") || is_word(w, "CONSTRAINTS") || is_word(w, "LOCAL")) e.session_set = false;
+        } else if (words == 1 && e.transaction_begin && is_word(before, "START")) {
+            e.transaction_begin = is_word(w, "TRANSACTION");
+        }
+        if (is_word(w, "TEMPORARY") || (is_word(w, "TABLE") && is_word(before, "TEMP")) ||
+            (is_word(w, "TEMP") && (is_word(before, "INTO") || is_word(before, "CREATE") ||
+                                    is_word(before, "LOCAL") || is_word(before, "GLOBAL"))) ||
+            is_word(w, "GET_LOCK") || is_word(w, "PG_ADVISORY_LOCK") || is_word(w, "PG_ADVISORY_LOCK_SHARED") ||
+            is_word(w, "PG_TRY_ADVISORY_LOCK") || is_word(w, "PG_TRY_ADVISORY_LOCK_SHARED") ||
+            ((is_word(w, "TABLE") || is_word(w, "TABLES")) && is_word(before, "LOCK")))
+            e.session_state = true;
+        std::memcpy(previous, word, too_long ? 0 : length);
+        previous_length = too_long ? 0 : length;
+        ++words;
+        length = 0;
+        too_long = false;
     };
-    if (starts(i, "SET") && i + 3 < sql.size() && std::isspace(static_cast<unsigned char>(sql[i + 3])))
-        e.session_set = classify_statement(sql) == StatementKind::SessionSet;
-    // Words that create state living only in this session.
-    static constexpr std::string_view kMarkers[] = {"TEMPORARY", "TEMP ", "GET_LOCK", "PG_ADVISORY_LOCK",
-                                                    "PG_ADVISORY_XACT_LOCK", "LOCK TABLE", "LISTEN ",
-                                                    "PREPARE ", "DECLARE "};
-    for (size_t k = i; k < sql.size(); ++k) {
-        char c = upper_at(k);
-        if (c != 'T' && c != 'G' && c != 'P' && c != 'L' && c != 'D') continue;
-        for (auto m : kMarkers)
-            if (starts(k, m)) {
-                e.session_state = true;
-                return e;
-            }
-    }
+    scan_code(sql, [&](size_t i) {
+        char c = sql[i];
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+            if (length < sizeof word) word[length++] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            else too_long = true;
+        } else {
+            finish();
+        }
+        return true;
+    });
+    finish();
+    if (e.transaction_begin && words == 1) e.transaction_begin = true;  // a bare BEGIN
     return e;
 }
 

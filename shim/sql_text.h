@@ -24,6 +24,8 @@ namespace odbcretry {
 struct SessionEffects {
     bool session_set = false;    // SET name = value (not SET TRANSACTION): journaled and replayed
     bool session_state = false;  // temporary tables, session or advisory locks, LISTEN, PREPARE
+    bool transaction_begin = false;  // BEGIN / START TRANSACTION: a transaction opened by SQL text
+    bool transaction_end = false;    // COMMIT / ROLLBACK / END / ABORT by SQL text
 };
 SessionEffects session_effects(std::string_view sql);
 

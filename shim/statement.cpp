@@ -100,7 +100,7 @@ void Statement::note_executed(std::string_view sql, bool prepared) {
     std::string_view text = prepared ? std::string_view(prepared_sql_) : sql;
     while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '(')) ++i;
     char c = i < text.size() ? static_cast<char>(text[i] | 0x20) : 0;
-    track_rows_ = connection_->settings().recovery && (c == 's' || c == 'w' || c == 'v' || c == 't');
+    track_rows_ = connection_->resume_fetch_enabled() && (c == 's' || c == 'w' || c == 'v' || c == 't');
     connection_->note_executed(prepared ? prepared_effects_ : session_effects(text), text);
 }
 
@@ -158,6 +158,19 @@ SQLRETURN Statement::exec_direct(InText sql) {
     if (sql.null()) return fail("HY009", "[odbc-retry] null statement text");
     if (!connection_->current(session_)) [[unlikely]] {
         if (SQLRETURN r = catch_up(Op::ExecDirect); r != SQL_SUCCESS) return r;
+    }
+    if (connection_->transaction_lost()) [[unlikely]] {
+        // COMMIT as SQL text after the transaction was lost must not look like it saved anything.
+        SessionEffects effects = session_effects(sql.utf8());
+        if (effects.transaction_end && connection_->finish_lost_transaction()) {
+            std::string text = sql.utf8();
+            size_t i = text.find_first_not_of(" \t\r\n");
+            bool rollback = i != std::string::npos && (text.compare(i, 8, "ROLLBACK") == 0 || text.compare(i, 8, "rollback") == 0 ||
+                                                      text.compare(i, 5, "ABORT") == 0 || text.compare(i, 5, "abort") == 0);
+            if (!rollback)
+                return fail("08S01", "[odbc-retry] COMMIT refused: the transaction was rolled back by the server when "
+                                     "the connection was lost, nothing of it was committed; start it again");
+        }
     }
     SQLRETURN rc;
     if (!sql.wide && api_->SQLExecDirect) {
@@ -268,7 +281,7 @@ SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT
         return unsupported(Op::Describe);
     }
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
+    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(kCannotReissue); });
 }
 
 SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutText text,
@@ -302,7 +315,7 @@ SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutT
         return unsupported(Op::Describe);
     }
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
+    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(kCannotReissue); });
 }
 
 SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {
@@ -422,9 +435,11 @@ SQLRETURN Statement::get_type_info(SQLSMALLINT type, bool wide) {
     auto* a = api_->SQLGetTypeInfo;
     auto* w = api_->SQLGetTypeInfoW;
     if (!a && !w) return unsupported(Op::Catalog);
-    SQLRETURN rc = ((wide && w) || !a) ? w(target_, type) : a(target_, type);
+    auto call = [&]() { return ((wide && api_->SQLGetTypeInfoW) || !api_->SQLGetTypeInfo) ? api_->SQLGetTypeInfoW(target_, type)
+                                                                                          : api_->SQLGetTypeInfo(target_, type); };
+    SQLRETURN rc = call();
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Catalog, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
+    return on_error(Op::Catalog, rc, call);
 }
 
 SQLRETURN Statement::cancel() {
@@ -489,10 +504,11 @@ SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMAL
             len[i] = static_cast<SQLSMALLINT>(converted[i].length);
         }
     }
-    SQLRETURN rc = SQL_ERROR;
     // Both forms take the same argument list apart from the character type; the casts pick it.
     auto A = [&](int i) { return na[i]; };
     auto W = [&](int i) { return wa[i]; };
+    auto call = [&]() -> SQLRETURN {
+    SQLRETURN rc = kCannotReissue;
     switch (id) {
         case Catalog::Tables:
             if (call_wide) { if (!api_->SQLTablesW) return unsupported(Op::Catalog);
@@ -555,8 +571,11 @@ SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMAL
                 rc = api_->SQLColumnPrivileges(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
             break;
     }
+    return rc;
+    };
+    SQLRETURN rc = call();
     if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Catalog, rc, [] { return static_cast<SQLRETURN>(SQL_ERROR); });
+    return on_error(Op::Catalog, rc, call);
 }
 
 }  // namespace odbcretry

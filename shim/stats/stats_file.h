@@ -136,7 +136,7 @@ class StatsPublisher {
     static StatsPublisher* create(std::string& error);
 
     std::string path_;
-    int fd_;
+    [[maybe_unused]] int fd_;  // kept open for the process's lifetime: it holds the shared flock
     void* mapping_;
     std::int64_t pid_;
 };
