@@ -112,6 +112,20 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
     SQLRETURN rc = set_target_attr(attribute, value, length, wide);
+    if (rc == SQL_ERROR && config_.settings.recovery && target_) {
+        // Setting an attribute can be the first call to meet a lost connection (MariaDB sends
+        // autocommit changes to the server): recover, then set it on the new connection.
+        // (Copies first: the target's dead check in classify_failure clears its records.)
+        diag().capture_target(diag_source());
+        std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
+        if (classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls == ErrorClass::ConnectionLost) {
+            if (recover(*this, session_.load(std::memory_order_acquire), "setting a connection attribute failed",
+                        nullptr) == SQL_ERROR)
+                return SQL_ERROR;
+            diag().reset();
+            rc = set_target_attr(attribute, value, length, wide);
+        }
+    }
     if (SQL_SUCCEEDED(rc)) {
         if (attribute == SQL_ATTR_LOGIN_TIMEOUT) hang_protection_login_timeout_ = false;
         if (attribute == SQL_ATTR_AUTOCOMMIT) {
@@ -377,6 +391,8 @@ SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
         statements_in_transaction_.store(0, std::memory_order_relaxed);
         return rc;
     }
+    // Copies first: the target's dead check in classify_failure clears its records.
+    diag().capture_target(diag_source());
     std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
     Classifier::Verdict verdict = classify_failure(records, Phase::Commit, target_, SQL_HANDLE_DBC);
     if (verdict.cls != ErrorClass::ConnectionLost || !config_.settings.recovery) {
@@ -405,6 +421,11 @@ SQLRETURN Connection::native_sql(InText in, OutText out, SQLINTEGER* out_length)
     bool truncated = false;
     SQLRETURN rc = call_converting(out, &full, !in.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
         SQLINTEGER l = 0;
+        // sqliteodbc writes a terminator into the input at [capacity - 1], however short the
+        // input is; the capacity here is ours (at least 256), so the converted input gets the
+        // room (the padding is past the text and its terminator, its length is unchanged).
+        if (!c.is_null && in.wide && static_cast<long>(c.narrow.size()) < cap) c.narrow.resize(static_cast<size_t>(cap), '\0');
+        if (!c.is_null && !in.wide && static_cast<long>(c.wide.size()) < cap) c.wide.resize(static_cast<size_t>(cap), 0);
         SQLRETURN r = in.wide ? a(target_, c.a(), static_cast<SQLINTEGER>(c.length), static_cast<SQLCHAR*>(buffer),
                                   static_cast<SQLINTEGER>(cap), &l)
                               : w(target_, c.w(), static_cast<SQLINTEGER>(c.length), static_cast<SQLWCHAR*>(buffer),

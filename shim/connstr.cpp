@@ -86,8 +86,10 @@ std::string format_connection_string(const std::vector<KeyValue>& pairs) {
     for (const auto& kv : pairs) {
         out += kv.key;
         out += '=';
+        // Unbraced values are trimmed when parsed: any leading or trailing white space needs braces.
         bool brace = kv.value.find_first_of(";{}") != std::string::npos ||
-                     (!kv.value.empty() && (kv.value.front() == ' ' || kv.value.back() == ' '));
+                     (!kv.value.empty() && (std::isspace(static_cast<unsigned char>(kv.value.front())) ||
+                                            std::isspace(static_cast<unsigned char>(kv.value.back()))));
         if (brace) {
             out += '{';
             for (char c : kv.value) {

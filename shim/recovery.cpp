@@ -583,6 +583,13 @@ SQLRETURN Statement::resume_fetch(std::string& failure) {
 
 SQLRETURN Statement::catch_up(Op op) {
     Connection& c = *connection_;
+    // An open result is read from the handle it belongs to, even when the connection was
+    // recovered meanwhile (a lost connection's handles are kept until disconnect): many drivers
+    // hold the whole result in the client, and it is still there. If reading it fails because
+    // the connection is gone, the failure goes through recovery like any other.
+    bool reads_result = op == Op::Fetch || op == Op::GetData || op == Op::Describe || op == Op::Bind ||
+                        op == Op::Other || op == Op::Cursor;
+    if (result_open_ && reads_result) return SQL_SUCCESS;
     SQLRETURN rc = c.catch_up(*this, &cancel_);
     if (rc != SQL_SUCCESS) return rc;
     if (session_ == c.session()) return SQL_SUCCESS;

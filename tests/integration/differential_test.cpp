@@ -3,6 +3,7 @@
 // See differential.h for what is recorded; ctest runs one backend per label (sqlite, pg, mariadb).
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "differential.h"
 
@@ -152,6 +153,17 @@ void dump_all_diagnostics(Pass& r, SQLSMALLINT type, SQLHANDLE h, const std::str
             {SQL_DIAG_SERVER_NAME, true},     {SQL_DIAG_COLUMN_NUMBER, false},  {SQL_DIAG_ROW_NUMBER, false},
         };
         for (auto [field, is_text] : fields) {
+            if (r.diag_fields_from_dm_copies() &&
+                (i > number || (field != SQL_DIAG_SQLSTATE && field != SQL_DIAG_NATIVE && field != SQL_DIAG_MESSAGE_TEXT &&
+                                field != SQL_DIAG_COLUMN_NUMBER && field != SQL_DIAG_ROW_NUMBER))) {
+                if (type != SQL_HANDLE_STMT && (field == SQL_DIAG_COLUMN_NUMBER || field == SQL_DIAG_ROW_NUMBER)) continue;
+                r.note(fmt("%s rec %d field %d (not compared: driver manager's own copies, Pass::diag_fields_from_dm_copies)",
+                           label.c_str(), i, field));
+                if (is_text)
+                    r.note(fmt("%s rec %d field %d W (not compared: driver manager's own copies, Pass::diag_fields_from_dm_copies)",
+                               label.c_str(), i, field));
+                continue;
+            }
             if (!is_text) {
                 if (type != SQL_HANDLE_STMT && (field == SQL_DIAG_COLUMN_NUMBER || field == SQL_DIAG_ROW_NUMBER)) continue;
                 SQLLEN v = -777;  // SQLINTEGER for NATIVE/COLUMN_NUMBER, SQLLEN for ROW_NUMBER
@@ -175,6 +187,11 @@ void dump_all_diagnostics(Pass& r, SQLSMALLINT type, SQLHANDLE h, const std::str
             if (dm_record && field == SQL_DIAG_SERVER_NAME && value == r.dsn) value = "<the application's DSN>";
             r.note(fmt("%s rec %d field %d -> %s len=%d '%s'", label.c_str(), i, field, rc_name(rc).c_str(),
                        value == "<the application's DSN>" ? -1 : len, SQL_SUCCEEDED(rc) ? value.c_str() : ""));
+            if (r.diag_fields_from_dm_copies()) {
+                r.note(fmt("%s rec %d field %d W (not compared: driver manager's own copies, Pass::diag_fields_from_dm_copies)",
+                           label.c_str(), i, field));
+                continue;
+            }
             SQLWCHAR wtext[2048];
             std::memset(wtext, 0, sizeof wtext);
             len = -1;
@@ -750,8 +767,13 @@ TEST_P(Differential, CatalogFunctions) {
                     aptrs.push_back(reinterpret_cast<SQLCHAR*>(const_cast<char*>(args[i])));
                 }
                 SQLRETURN rc = wide ? w_fn(s.h, wptrs) : a_fn(s.h, aptrs);
-                r.st(fmt("%s%s(%s)", name, w, shown.c_str()), rc, s);
-                if (SQL_SUCCEEDED(rc)) r.dump_result(s, how);
+                const std::string what = fmt("%s%s(%s)", name, w, shown.c_str());
+                wide ? r.w_st(what, rc, s) : r.st(what, rc, s);
+                if (SQL_SUCCEEDED(rc)) {
+                    std::optional<Pass::WDependent> dependent;
+                    if (wide) dependent.emplace(r);
+                    r.dump_result(s, how);
+                }
             };
             const std::string pattern = "ort\\_cat%\\_" + std::string(r.b.name);
             call("SQLTables", {nullptr, nullptr, pattern.c_str(), "TABLE"},
@@ -808,8 +830,13 @@ TEST_P(Differential, CatalogFunctions) {
             for (SQLSMALLINT type : {SQL_ALL_TYPES, SQL_VARCHAR, SQL_INTEGER, SQL_TYPE_TIMESTAMP, SQL_WVARCHAR}) {
                 Stmt s(r);
                 SQLRETURN rc = wide ? SQLGetTypeInfoW(s, type) : SQLGetTypeInfo(s, type);
-                r.st(fmt("SQLGetTypeInfo%s(%d)", w, type), rc, s);
-                if (SQL_SUCCEEDED(rc)) r.dump_result(s, how);
+                const std::string what = fmt("SQLGetTypeInfo%s(%d)", w, type);
+                wide ? r.w_st(what, rc, s) : r.st(what, rc, s);
+                if (SQL_SUCCEEDED(rc)) {
+                    std::optional<Pass::WDependent> dependent;
+                    if (wide) dependent.emplace(r);
+                    r.dump_result(s, how);
+                }
             }
         }
         r.quiet(r.pg() ? "DROP FUNCTION IF EXISTS " + proc + "(integer)" : "DROP PROCEDURE IF EXISTS " + proc);
@@ -873,7 +900,10 @@ TEST_P(Differential, GetInfo) {
                 SQLSMALLINT length = -7777;
                 SQLRETURN rc = wide ? SQLGetInfoW(r.dbc, type, buffer, 2048, &length)
                                     : SQLGetInfo(r.dbc, type, buffer, 2048, &length);
-                std::string line = fmt("SQLGetInfo%s(%u) -> %s", wide ? "W" : "", type, rc_name(rc).c_str());
+                // A W call that returns text follows the W rule (differential.h).
+                const bool w_text_out = wide && info_is_text(type);
+                std::string line = fmt("SQLGetInfo%s(%u) -> %s", wide ? "W" : "", type,
+                                       (w_text_out ? r.w_rc(rc) : rc_name(rc)).c_str());
                 if (SQL_SUCCEEDED(rc) && value_differs) {
                     if (type == SQL_DATA_SOURCE_NAME) {
                         std::string dsn = wide ? from_w(reinterpret_cast<SQLWCHAR*>(buffer), wlen(reinterpret_cast<SQLWCHAR*>(buffer), 1024))
@@ -882,7 +912,7 @@ TEST_P(Differential, GetInfo) {
                     }
                     line += " (value not recorded: differs by design)";
                 } else if (SQL_SUCCEEDED(rc)) {
-                    line += fmt(" len=%d", length);
+                    line += " " + (w_text_out ? r.w_len(length) : fmt("len=%d", length));
                     if (info_is_text(type)) {
                         line += " '" + (wide ? r.w_text(reinterpret_cast<SQLWCHAR*>(buffer), 1024, length / 2)
                                              : printable(buffer, strnlen(reinterpret_cast<char*>(buffer), 2048))) + "'";
@@ -893,7 +923,7 @@ TEST_P(Differential, GetInfo) {
                                                                      : "#" + hash_str(buffer, sizeof buffer));
                 }
                 r.note(line);
-                if (rc != SQL_SUCCESS) r.diag_lines(SQL_HANDLE_DBC, r.dbc);
+                if (rc != SQL_SUCCESS) w_text_out ? r.w_diag_lines(SQL_HANDLE_DBC, r.dbc) : r.diag_lines(SQL_HANDLE_DBC, r.dbc);
             }
         }
         // A string value into a buffer that is too small.
@@ -906,9 +936,9 @@ TEST_P(Differential, GetInfo) {
             SQLWCHAR wsmall[8];
             std::memset(wsmall, 0xCC, sizeof wsmall);
             length = -7777;
-            r.cn(fmt("SQLGetInfoW(DBMS_NAME, buffer %d)", capacity * 2),
-                 SQLGetInfoW(r.dbc, SQL_DBMS_NAME, wsmall, static_cast<SQLSMALLINT>(capacity * 2), &length));
-            r.note(fmt("  len=%d buffer=%s", length, r.w_hex(wsmall, sizeof wsmall, static_cast<size_t>(capacity) * 2).c_str()));
+            r.w_cn(fmt("SQLGetInfoW(DBMS_NAME, buffer %d)", capacity * 2),
+                   SQLGetInfoW(r.dbc, SQL_DBMS_NAME, wsmall, static_cast<SQLSMALLINT>(capacity * 2), &length), Pass::WOut::Text);
+            r.note("  " + r.w_len(length) + " buffer=" + r.w_hex(wsmall, sizeof wsmall, static_cast<size_t>(capacity) * 2));
         }
     });
 }
@@ -941,6 +971,18 @@ TEST_P(Differential, GetFunctions) {
 
 // ---- 11. column metadata ----------------------------------------------------------------------
 
+// SQLColAttribute fields whose value is a character string (the rest are numbers).
+bool col_attribute_is_text(SQLUSMALLINT field) {
+    switch (field) {
+        case SQL_DESC_BASE_COLUMN_NAME: case SQL_DESC_BASE_TABLE_NAME: case SQL_DESC_CATALOG_NAME:
+        case SQL_DESC_LABEL: case SQL_DESC_LITERAL_PREFIX: case SQL_DESC_LITERAL_SUFFIX:
+        case SQL_DESC_LOCAL_TYPE_NAME: case SQL_DESC_NAME: case SQL_DESC_SCHEMA_NAME: case SQL_DESC_TABLE_NAME:
+        case SQL_DESC_TYPE_NAME: case SQL_COLUMN_NAME:
+            return true;
+        default: return false;
+    }
+}
+
 TEST_P(Differential, DescribeColAndColAttribute) {
     run([](Pass& r) {
         const std::string t = r.table("describe");
@@ -971,11 +1013,12 @@ TEST_P(Differential, DescribeColAndColAttribute) {
                                     : SQLDescribeCol(s, c, name, 512, &name_length, &type, &size, &digits, &nullable);
                 std::string text = wide ? r.w_text(reinterpret_cast<SQLWCHAR*>(name), 256, name_length)
                                         : printable(name, strnlen(reinterpret_cast<char*>(name), 512));
-                r.st(fmt("SQLDescribeCol%s(%u) name='%s' len=%d type=%d size=%lu digits=%d nullable=%d buffer=%s",
-                         wide ? "W" : "", c, SQL_SUCCEEDED(rc) ? text.c_str() : "", name_length, type,
-                         static_cast<unsigned long>(size), digits, nullable,
-                         wide ? r.w_buffer(name, sizeof name).c_str() : ("#" + hash_str(name, sizeof name)).c_str()),
-                     rc, s);
+                const std::string what =
+                    fmt("SQLDescribeCol%s(%u) name='%s' %s type=%d size=%lu digits=%d nullable=%d buffer=%s", wide ? "W" : "", c,
+                        SQL_SUCCEEDED(rc) ? text.c_str() : "", (wide ? r.w_len(name_length) : fmt("len=%d", name_length)).c_str(),
+                        type, static_cast<unsigned long>(size), digits, nullable,
+                        wide ? r.w_buffer(name, sizeof name).c_str() : ("#" + hash_str(name, sizeof name)).c_str());
+                wide ? r.w_st(what, rc, s, Pass::WOut::Text) : r.st(what, rc, s);
             }
             if (c == 0 || c > static_cast<SQLUSMALLINT>(columns)) continue;
             for (SQLUSMALLINT field : fields) {
@@ -990,10 +1033,14 @@ TEST_P(Differential, DescribeColAndColAttribute) {
                     if (SQL_SUCCEEDED(rc) && length >= 0 && length < 400 && text[0] != 0xCC)
                         shown = wide ? r.w_text(reinterpret_cast<SQLWCHAR*>(text), 200, length / 2)
                                      : printable(text, strnlen(reinterpret_cast<char*>(text), 400));
-                    r.st(fmt("SQLColAttribute%s(%u, %u) len=%d text='%s' numeric=%lld buffer=%s", wide ? "W" : "", c, field,
-                             length, shown.c_str(), static_cast<long long>(numeric),
-                             wide ? r.w_buffer(text, sizeof text).c_str() : ("#" + hash_str(text, sizeof text)).c_str()),
-                         rc, s);
+                    // A W call for a text field follows the W rule (differential.h).
+                    const bool w_text_out = wide && col_attribute_is_text(field);
+                    const std::string what =
+                        fmt("SQLColAttribute%s(%u, %u) %s text='%s' numeric=%lld buffer=%s", wide ? "W" : "", c, field,
+                            (w_text_out ? r.w_len(length) : fmt("len=%d", length)).c_str(), shown.c_str(),
+                            static_cast<long long>(numeric),
+                            wide ? r.w_buffer(text, sizeof text).c_str() : ("#" + hash_str(text, sizeof text)).c_str());
+                    w_text_out ? r.w_st(what, rc, s, Pass::WOut::Text) : wide ? r.w_st(what, rc, s) : r.st(what, rc, s);
                 }
             }
             // The name into a buffer that is too small.
@@ -1094,9 +1141,11 @@ void dump_descriptor(Pass& r, SQLHDESC d, const std::string& label, bool records
                                             : printable(buffer, strnlen(reinterpret_cast<char*>(buffer), 400))) + "'";
                     }
                 }
-                r.rec(fmt("%s rec %d SQLGetDescField%s(%d) len=%d value=%s", label.c_str(), rec, wide ? "W" : "", field,
-                          static_cast<int>(len), value.c_str()),
-                      rc, SQL_HANDLE_DESC, d);
+                // (Only text fields are read with the W form: the W rule applies, differential.h.)
+                const std::string what = fmt("%s rec %d SQLGetDescField%s(%d) %s value=%s", label.c_str(), rec, wide ? "W" : "",
+                                             field, (wide ? r.w_len(len) : fmt("len=%d", static_cast<int>(len))).c_str(),
+                                             value.c_str());
+                wide ? r.w_rec(what, rc, SQL_HANDLE_DESC, d, Pass::WOut::Text) : r.rec(what, rc, SQL_HANDLE_DESC, d);
             }
         }
         for (bool wide : {false, true}) {
@@ -1108,10 +1157,12 @@ void dump_descriptor(Pass& r, SQLHDESC d, const std::string& label, bool records
                       : SQLGetDescRec(d, rec, name, 400, &name_length, &type, &subtype, &length, &precision, &scale, &nullable);
             std::string text = wide ? r.w_text(reinterpret_cast<SQLWCHAR*>(name), 200, name_length)
                                     : printable(name, strnlen(reinterpret_cast<char*>(name), 400));
-            r.rec(fmt("%s rec %d SQLGetDescRec%s name='%s' len=%d type=%d subtype=%d length=%ld precision=%d scale=%d nullable=%d",
-                      label.c_str(), rec, wide ? "W" : "", SQL_SUCCEEDED(rc) ? text.c_str() : "", name_length, type,
-                      subtype, static_cast<long>(length), precision, scale, nullable),
-                  rc, SQL_HANDLE_DESC, d);
+            const std::string what =
+                fmt("%s rec %d SQLGetDescRec%s name='%s' %s type=%d subtype=%d length=%ld precision=%d scale=%d nullable=%d",
+                    label.c_str(), rec, wide ? "W" : "", SQL_SUCCEEDED(rc) ? text.c_str() : "",
+                    (wide ? r.w_len(name_length) : fmt("len=%d", name_length)).c_str(), type, subtype,
+                    static_cast<long>(length), precision, scale, nullable);
+            wide ? r.w_rec(what, rc, SQL_HANDLE_DESC, d, Pass::WOut::Text) : r.rec(what, rc, SQL_HANDLE_DESC, d);
         }
     }
 }
@@ -1314,10 +1365,10 @@ TEST_P(Differential, CursorNames) {
             rc = SQLGetCursorNameW(h, reinterpret_cast<SQLWCHAR*>(buffer), static_cast<SQLSMALLINT>(capacity), &len);
             std::string wname = r.w_text(reinterpret_cast<SQLWCHAR*>(buffer), static_cast<size_t>(capacity), len);
             const bool wgenerated = Pass::cursor_name(wname) != wname;
-            r.st(fmt("%s SQLGetCursorNameW(buffer %d chars) len=%d '%s' buffer=%s", label, capacity, len,
-                     SQL_SUCCEEDED(rc) ? Pass::cursor_name(wname).c_str() : "",
-                     wgenerated ? "(generated name)" : r.w_buffer(buffer, sizeof buffer).c_str()),
-                 rc, h);
+            r.w_st(fmt("%s SQLGetCursorNameW(buffer %d chars) %s '%s' buffer=%s", label, capacity, r.w_len(len).c_str(),
+                       SQL_SUCCEEDED(rc) ? Pass::cursor_name(wname).c_str() : "",
+                       wgenerated ? "(generated name)" : r.w_buffer(buffer, sizeof buffer).c_str()),
+                   rc, h, Pass::WOut::Text);
         };
         // Default names are generated by the driver and may hold a handle address: such names
         // are compared as "generated", the rest exactly.
@@ -1333,9 +1384,22 @@ TEST_P(Differential, CursorNames) {
         get(s, "set", 64);
         get(s, "set", 5);
         get(s, "set", 1);
-        WString wname = to_w("ort_cursor_w\xC3\xA9");
-        r.st("SQLSetCursorNameW", SQLSetCursorNameW(other, wname.data(), SQL_NTS), other);
-        get(other, "set W", 64);
+        {
+            // The W form on a statement of its own: what is read back depends on its success (the
+            // W rule's DM-W1 in differential.h).
+            const std::string name = "ort_cursor_w\xC3\xA9";
+            WString wname = to_w(name);
+            Stmt w_stmt(r);
+            SQLRETURN rc = r.w_st("SQLSetCursorNameW", SQLSetCursorNameW(w_stmt, wname.data(), SQL_NTS), w_stmt);
+            if (SQL_SUCCEEDED(rc)) {
+                Pass::WDependent dependent(r);
+                get(w_stmt, "set W", 64);
+                SQLCHAR buffer[64] = {};
+                SQLSMALLINT len = -1;
+                EXPECT_TRUE(SQL_SUCCEEDED(SQLGetCursorName(w_stmt, buffer, sizeof buffer, &len))) << r.dsn;
+                EXPECT_EQ(reinterpret_cast<char*>(buffer), name) << r.dsn << ": the name set through SQLSetCursorNameW";
+            }
+        }
         r.st("SQLSetCursorName (duplicate)", SQLSetCursorName(other, reinterpret_cast<SQLCHAR*>(const_cast<char*>("ort_cursor_one")), SQL_NTS), other);
         r.st("SQLSetCursorName (length 7)", SQLSetCursorName(other, reinterpret_cast<SQLCHAR*>(const_cast<char*>("ort_cursor_three")), 7), other);
         get(other, "set 7", 64);
@@ -1361,9 +1425,10 @@ TEST_P(Differential, NativeSql) {
                 char out[1100];
                 std::memset(out, 0xCC, sizeof out);
                 SQLINTEGER len = -7777;
-                // A copy of the input: sqliteodbc writes a terminator into the input text when
-                // the output buffer is too small.
+                // A copy of the input with room after it: sqliteodbc's SQLNativeSql writes a
+                // terminator into the input at [capacity - 1], however short the input is.
                 std::string input = in;
+                input.resize(std::max(in.size(), static_cast<size_t>(capacity)) + 1, '\0');
                 SQLRETURN rc = SQLNativeSql(r.dbc, reinterpret_cast<SQLCHAR*>(input.data()), SQL_NTS,
                                             reinterpret_cast<SQLCHAR*>(out), capacity, &len);
                 r.cn(fmt("SQLNativeSql[%s] (buffer %d) len=%d '%s' buffer=#%s", printable(in).c_str(), capacity, len,
@@ -1371,17 +1436,22 @@ TEST_P(Differential, NativeSql) {
                          hash_str(out, sizeof out).c_str()),
                      rc);
                 WString win = to_w(in);
+                // On the direct path the driver manager hands sqliteodbc its own converted copy of
+                // the input (4 bytes a character) and the W capacity as the A capacity: a larger
+                // capacity would have sqliteodbc write its terminator past that copy (see above).
+                // For sqlite the "large" capacity is therefore the text's size in UTF-8 and one.
+                const SQLINTEGER wcapacity = r.sqlite() && capacity > 6 ? static_cast<SQLINTEGER>(in.size()) + 1 : capacity;
                 // Far larger than the capacity passed: with a target that has no W entry points,
                 // the driver manager converts the A result up to its first NUL, which sqliteodbc
                 // does not always write, and so writes past the capacity it was given.
                 std::vector<SQLWCHAR> wide_out(65536, 0xCCCC);
                 SQLWCHAR* wout = wide_out.data();
                 len = -7777;
-                rc = SQLNativeSqlW(r.dbc, win.data(), static_cast<SQLINTEGER>(win.size()), wout, capacity, &len);
-                r.cn(fmt("SQLNativeSqlW[%s] (buffer %d) len=%d '%s' buffer=%s", printable(in).c_str(), capacity, len,
-                         SQL_SUCCEEDED(rc) ? r.w_text(wout, static_cast<size_t>(capacity), len).c_str() : "",
-                         r.w_buffer(wout, 1100 * sizeof(SQLWCHAR)).c_str()),
-                     rc);
+                rc = SQLNativeSqlW(r.dbc, win.data(), static_cast<SQLINTEGER>(win.size()), wout, wcapacity, &len);
+                r.w_cn(fmt("SQLNativeSqlW[%s] (buffer %d) %s '%s' buffer=%s", printable(in).c_str(), wcapacity,
+                           r.w_len(len).c_str(), SQL_SUCCEEDED(rc) ? r.w_text(wout, static_cast<size_t>(wcapacity), len).c_str() : "",
+                           r.w_buffer(wout, 1100 * sizeof(SQLWCHAR)).c_str()),
+                       rc, Pass::WOut::Text);
             }
         }
         SQLINTEGER len = -7777;
@@ -1475,7 +1545,11 @@ TEST_P(Differential, Attributes) {
                     value = is_text ? "'" + (wide ? r.w_text(reinterpret_cast<SQLWCHAR*>(buffer), 200, len / 2)
                                                   : printable(buffer, strnlen(reinterpret_cast<char*>(buffer), 400))) + "'"
                                     : hex(buffer, 8);
-                r.cn(fmt("SQLGetConnectAttr%s(%d) len=%d value=%s", wide ? "W" : "", attr, static_cast<int>(len), value.c_str()), rc);
+                // A W call for a text attribute follows the W rule (differential.h).
+                const std::string what = fmt("SQLGetConnectAttr%s(%d) %s value=%s", wide ? "W" : "", attr,
+                                             (wide && is_text ? r.w_len(len) : fmt("len=%d", static_cast<int>(len))).c_str(),
+                                             value.c_str());
+                wide ? r.w_cn(what, rc, is_text ? Pass::WOut::Text : Pass::WOut::None) : r.cn(what, rc);
             }
         }
         r.cn("set TXN_ISOLATION serializable",
@@ -1502,9 +1576,9 @@ TEST_P(Differential, Attributes) {
                 std::memset(buffer, 0xCC, sizeof buffer);
                 SQLINTEGER len = -7777;
                 SQLRETURN rc = wide ? SQLGetStmtAttrW(s, attr, buffer, 64, &len) : SQLGetStmtAttr(s, attr, buffer, 64, &len);
-                r.st(fmt("SQLGetStmtAttr%s(%d) len=%d value=%s", wide ? "W" : "", attr, static_cast<int>(len),
-                         SQL_SUCCEEDED(rc) ? hex(buffer, 8).c_str() : ""),
-                     rc, s);
+                const std::string what = fmt("SQLGetStmtAttr%s(%d) len=%d value=%s", wide ? "W" : "", attr, static_cast<int>(len),
+                                             SQL_SUCCEEDED(rc) ? hex(buffer, 8).c_str() : "");
+                wide ? r.w_st(what, rc, s) : r.st(what, rc, s);
             }
         }
         r.st("set MAX_ROWS 2", SQLSetStmtAttr(s, SQL_ATTR_MAX_ROWS, reinterpret_cast<SQLPOINTER>(2), 0), s);
@@ -1541,14 +1615,14 @@ TEST_P(Differential, BadArguments) {
         r.st("SQLExecDirect(NULL text)", SQLExecDirect(s, nullptr, SQL_NTS), s);
         r.st("SQLExecDirect(length -5)", SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>("SELECT 1")), -5), s);
         r.st("SQLExecDirect(length 0)", SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>("SELECT 1")), 0), s);
-        r.st("SQLExecDirectW(NULL text)", SQLExecDirectW(s, nullptr, SQL_NTS), s);
+        r.w_st("SQLExecDirectW(NULL text)", SQLExecDirectW(s, nullptr, SQL_NTS), s);
         r.st("SQLPrepare(length -3)", SQLPrepare(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>("SELECT 1")), -3), s);
         // An explicit length shorter than the text: only "SELECT 12" is the statement.
         r.st("SQLExecDirect(explicit length)", SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>("SELECT 12345 AS x")), 9), s);
         r.dump_result(s, Fetch::Char);
         SQLFreeStmt(s, SQL_CLOSE);
         WString w = to_w("SELECT 12345 AS x");
-        r.st("SQLExecDirectW(explicit length)", SQLExecDirectW(s, w.data(), 9), s);
+        r.w_st("SQLExecDirectW(explicit length)", SQLExecDirectW(s, w.data(), 9), s);
         r.dump_result(s, Fetch::Char);
         SQLFreeStmt(s, SQL_CLOSE);
         r.exec(s, "SELECT 1 AS one, 'two' AS two");

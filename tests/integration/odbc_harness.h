@@ -260,8 +260,11 @@ inline std::string diag_text(SQLSMALLINT type, SQLHANDLE handle) {
 // Every observable output of a sequence of ODBC calls, one line per fact, in call order.
 class Transcript {
 public:
-    void add(std::string line) { lines_.push_back(std::move(line)); }
+    void add(std::string line) { lines_.push_back(prefix_ + std::move(line)); }
     const std::vector<std::string>& lines() const { return lines_; }
+    // Put in front of every line added from now on ("" for none).
+    void set_prefix(std::string prefix) { prefix_ = std::move(prefix); }
+    const std::string& prefix() const { return prefix_; }
     std::string text() const {
         std::string out;
         for (const auto& l : lines_) out += l + "\n";
@@ -270,6 +273,7 @@ public:
 
 private:
     std::vector<std::string> lines_;
+    std::string prefix_;
 };
 
 // A readable line diff (`-` only in a, `+` only in b, three lines of context), at most
