@@ -63,6 +63,7 @@ std::string resolve_driver_library(const std::string& name_or_path, std::string&
 }
 
 std::string dsn_driver(const std::string& dsn) {
+    if (dsn.empty()) return {};  // odbcinst answers an empty section with the first DSN's Driver
     return profile_string(dsn.c_str(), "Driver", "ODBC.INI");
 }
 
