@@ -87,9 +87,10 @@ public:
 
     // ---- normalisation --------------------------------------------------------------------
     // Every rule that makes the two transcripts comparable is one of these functions; each says
-    // why the raw output differs between two runs of the *same* driver, so that no difference
-    // caused by odbc-retry is ever hidden. (ORT_DIFFERENTIAL_SELF=1 finds such output: it runs
-    // the direct DSN twice.)
+    // why the raw output differs between two runs of the *same* driver (ORT_DIFFERENTIAL_SELF=1
+    // finds such output: it runs the direct DSN twice), or names the driver manager's deviations
+    // that odbc-retry does not reproduce, so that no other difference caused by odbc-retry is
+    // ever hidden.
     //
     // ---- W-form calls on an ANSI-only target: THE rule ------------------------------------
     // sqliteodbc and psqlODBC ANSI have no W entry points (w_emulated()). On the direct path the
@@ -109,11 +110,14 @@ public:
     //   DM-W3  The reported length is the A function's: bytes of UTF-8 instead of characters
     //          (SQLNativeSqlW, SQLGetCursorNameW), the truncated instead of the full length
     //          (sqliteodbc), characters where the spec says bytes (SQLGetDescFieldW), and it is
-    //          written even when the call failed (SQLColAttributeW); odbc-retry reports the full
-    //          length in the units the spec gives.
+    //          written even when the call failed (SQLColAttributeW); it also passes a capacity in
+    //          characters to the A function as bytes. odbc-retry reports the full length in the
+    //          units the spec gives.
     //   DM-W4  It leaves uninitialised bytes after the text it converted (even when the text is
     //          empty or the call failed), and writes no terminator into a truncated buffer
-    //          (SQLGetInfoW).
+    //          (SQLGetInfoW). Over sqliteodbc, which leaves a truncated A value unterminated, it
+    //          reads past its own buffer and writes what it found past the capacity it was given
+    //          (tests give such calls far larger buffers; SQLNativeSqlW is not called on sqlite).
     //   DM-W5  When the target does not support a function, the IM001 record is the refuser's
     //          own: the driver manager's on the direct path, odbc-retry's through odbc-retry. The
     //          driver manager drops a driver's A entry point that SQLGetFunctions denies but keeps

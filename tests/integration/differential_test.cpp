@@ -933,12 +933,15 @@ TEST_P(Differential, GetInfo) {
             SQLSMALLINT length = -7777;
             r.cn(fmt("SQLGetInfo(DBMS_NAME, buffer %d)", capacity), SQLGetInfo(r.dbc, SQL_DBMS_NAME, small, capacity, &length));
             r.note(fmt("  len=%d buffer=%s", length, hex(small, sizeof small).c_str()));
-            SQLWCHAR wsmall[8];
-            std::memset(wsmall, 0xCC, sizeof wsmall);
+            // Far larger than the capacity passed (the first 8 characters are recorded): over
+            // sqliteodbc, the driver manager converts the truncated A value up to a NUL that
+            // sqliteodbc did not write, and so writes past the capacity it was given (DM-W4).
+            std::vector<SQLWCHAR> wsmall(4096, 0xCCCC);
             length = -7777;
             r.w_cn(fmt("SQLGetInfoW(DBMS_NAME, buffer %d)", capacity * 2),
-                   SQLGetInfoW(r.dbc, SQL_DBMS_NAME, wsmall, static_cast<SQLSMALLINT>(capacity * 2), &length), Pass::WOut::Text);
-            r.note("  " + r.w_len(length) + " buffer=" + r.w_hex(wsmall, sizeof wsmall, static_cast<size_t>(capacity) * 2));
+                   SQLGetInfoW(r.dbc, SQL_DBMS_NAME, wsmall.data(), static_cast<SQLSMALLINT>(capacity * 2), &length),
+                   Pass::WOut::Text);
+            r.note("  " + r.w_len(length) + " buffer=" + r.w_hex(wsmall.data(), 8 * sizeof(SQLWCHAR), static_cast<size_t>(capacity) * 2));
         }
     });
 }
@@ -1435,21 +1438,27 @@ TEST_P(Differential, NativeSql) {
                          SQL_SUCCEEDED(rc) ? printable(out, strnlen(out, static_cast<size_t>(capacity))).c_str() : "",
                          hash_str(out, sizeof out).c_str()),
                      rc);
+                if (r.sqlite()) {
+                    // Not called: on the direct path the driver manager's emulation over
+                    // sqliteodbc's SQLNativeSql reads past its own buffers (sqliteodbc leaves a
+                    // truncated output unterminated and writes its terminator into the input), so
+                    // what it returns is not reproducible even with the driver alone (valgrind).
+                    // odbc-retry's SQLNativeSqlW on sqlite is checked against the spec instead
+                    // (WConversion.NativeSqlW below).
+                    r.note(fmt("SQLNativeSqlW[%s] (buffer %d): not called on sqlite, see the comment", printable(in).c_str(),
+                               capacity));
+                    continue;
+                }
                 WString win = to_w(in);
-                // On the direct path the driver manager hands sqliteodbc its own converted copy of
-                // the input (4 bytes a character) and the W capacity as the A capacity: a larger
-                // capacity would have sqliteodbc write its terminator past that copy (see above).
-                // For sqlite the "large" capacity is therefore the text's size in UTF-8 and one.
-                const SQLINTEGER wcapacity = r.sqlite() && capacity > 6 ? static_cast<SQLINTEGER>(in.size()) + 1 : capacity;
                 // Far larger than the capacity passed: with a target that has no W entry points,
                 // the driver manager converts the A result up to its first NUL, which sqliteodbc
                 // does not always write, and so writes past the capacity it was given.
                 std::vector<SQLWCHAR> wide_out(65536, 0xCCCC);
                 SQLWCHAR* wout = wide_out.data();
                 len = -7777;
-                rc = SQLNativeSqlW(r.dbc, win.data(), static_cast<SQLINTEGER>(win.size()), wout, wcapacity, &len);
-                r.w_cn(fmt("SQLNativeSqlW[%s] (buffer %d) %s '%s' buffer=%s", printable(in).c_str(), wcapacity,
-                           r.w_len(len).c_str(), SQL_SUCCEEDED(rc) ? r.w_text(wout, static_cast<size_t>(wcapacity), len).c_str() : "",
+                rc = SQLNativeSqlW(r.dbc, win.data(), static_cast<SQLINTEGER>(win.size()), wout, capacity, &len);
+                r.w_cn(fmt("SQLNativeSqlW[%s] (buffer %d) %s '%s' buffer=%s", printable(in).c_str(), capacity,
+                           r.w_len(len).c_str(), SQL_SUCCEEDED(rc) ? r.w_text(wout, static_cast<size_t>(capacity), len).c_str() : "",
                            r.w_buffer(wout, 1100 * sizeof(SQLWCHAR)).c_str()),
                        rc, Pass::WOut::Text);
             }
@@ -1674,7 +1683,59 @@ TEST_P(Differential, BadArguments) {
     });
 }
 
+// ---- W calls that odbc-retry converts for an ANSI-only target, checked against the spec -----
+//
+// Where the direct path cannot be compared (the driver manager's own emulation is not
+// reproducible, see NativeSql), odbc-retry's conversion is checked against the ODBC spec: the
+// whole text when it fits, else SQL_SUCCESS_WITH_INFO with 01004, the full length in characters
+// and the text cut to the buffer's capacity less one character, terminated.
+class WConversion : public ::testing::TestWithParam<Backend> {};
+
+const std::vector<Backend>& ansi_backends() {
+    static const std::vector<Backend> backends = [] {
+        std::vector<Backend> out;
+        for (const Backend& b : all_backends())
+            if (w_emulated_backend(b)) out.push_back(b);
+        return out;
+    }();
+    return backends;
+}
+
+TEST_P(WConversion, NativeSqlW) {
+    const Backend& b = GetParam();
+    Transcript unused;
+    Pass r(b, b.retry, true, unused);
+    ASSERT_TRUE(r.ok);
+    for (const std::string& in : {std::string("SELECT 1"), "SELECT '" + kGreeting + "'"}) {
+        const WString win = to_w(in);
+        const long chars = static_cast<long>(win.size());
+        for (SQLINTEGER capacity : {1024, static_cast<SQLINTEGER>(chars) + 1, static_cast<SQLINTEGER>(chars), 6, 1}) {
+            SCOPED_TRACE(fmt("%s, capacity %d", printable(in).c_str(), capacity));
+            std::vector<SQLWCHAR> out(2048, 0xCCCC);
+            SQLINTEGER len = -7777;
+            SQLRETURN rc = SQLNativeSqlW(r.dbc, const_cast<SQLWCHAR*>(win.data()), SQL_NTS, out.data(), capacity, &len);
+            const bool fits = capacity > chars;
+            EXPECT_EQ(rc, fits ? SQL_SUCCESS : SQL_SUCCESS_WITH_INFO) << diag_text(SQL_HANDLE_DBC, r.dbc);
+            EXPECT_EQ(len, chars) << "the full length, in characters";
+            const size_t kept = static_cast<size_t>(std::min<long>(chars, capacity - 1));
+            EXPECT_EQ(from_w(out.data(), wlen(out.data(), out.size())), from_w(win.data(), kept));
+            EXPECT_EQ(out[kept], 0) << "terminated";
+            EXPECT_EQ(out[static_cast<size_t>(capacity)], 0xCCCC) << "nothing written past the capacity";
+            if (!fits) {
+                SQLCHAR state[6] = {};
+                SQLINTEGER native = 0;
+                SQLCHAR message[512] = {};
+                SQLSMALLINT length = 0;
+                ASSERT_EQ(SQLGetDiagRec(SQL_HANDLE_DBC, r.dbc, 1, state, &native, message, sizeof message, &length), SQL_SUCCESS);
+                EXPECT_STREQ(reinterpret_cast<char*>(state), "01004") << message;
+            }
+        }
+    }
+}
+
 }  // namespace
 
 INSTANTIATE_TEST_SUITE_P(Backends, Differential, ::testing::ValuesIn(all_backends()),
+                         [](const ::testing::TestParamInfo<Backend>& info) { return std::string(info.param.name); });
+INSTANTIATE_TEST_SUITE_P(AnsiTargets, WConversion, ::testing::ValuesIn(ansi_backends()),
                          [](const ::testing::TestParamInfo<Backend>& info) { return std::string(info.param.name); });
