@@ -17,16 +17,19 @@
 
 namespace odbcretry::driver {
 
-// `clear_diagnostics` is false for the diagnostic functions themselves and for SQLCancel, which
-// may run on another thread while the statement's owner reads its diagnostics.
+// `clear_diagnostics` is false for SQLCancel, which may run on another thread while the
+// statement's owner reads its diagnostics; it then leaves the return code of that owner's call
+// (SQL_DIAG_RETURNCODE) alone too. `owns_handle` is false for calls that may free the handle.
 template <class Object, class Body>
-inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = true) noexcept {
+inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = true, bool owns_handle = true) noexcept {
     Object* object = Object::from(handle);
     if (!object) [[unlikely]]
         return SQL_INVALID_HANDLE;
     if (clear_diagnostics) object->diag().begin_call();
     try {
-        return body(*object);
+        SQLRETURN rc = body(*object);
+        if (clear_diagnostics && owns_handle) object->set_last_return(rc);
+        return rc;
     } catch (const std::bad_alloc&) {
         try {
             return object->fail("HY001", "[odbc-retry] Memory allocation error");

@@ -29,16 +29,19 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE in
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLFreeHandle(SQLSMALLINT type, SQLHANDLE handle) {
     switch (type) {
-        case SQL_HANDLE_ENV: return with<Env>(handle, [](Env& e) { return e.free_handle(); });
-        case SQL_HANDLE_DBC: return with<Connection>(handle, [](Connection& c) { return c.free_handle(); });
-        case SQL_HANDLE_STMT: return with<Statement>(handle, [](Statement& s) { return s.free_handle(); });
-        case SQL_HANDLE_DESC: return with<Descriptor>(handle, [](Descriptor& d) { return d.free_handle(); });
+        case SQL_HANDLE_ENV: return with<Env>(handle, [](Env& e) { return e.free_handle(); }, true, false);
+        case SQL_HANDLE_DBC:
+            return with<Connection>(handle, [](Connection& c) { return c.free_handle(); }, true, false);
+        case SQL_HANDLE_STMT:
+            return with<Statement>(handle, [](Statement& s) { return s.free_handle(); }, true, false);
+        case SQL_HANDLE_DESC:
+            return with<Descriptor>(handle, [](Descriptor& d) { return d.free_handle(); }, true, false);
         default: return SQL_INVALID_HANDLE;
     }
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLFreeStmt(SQLHSTMT stmt, SQLUSMALLINT option) {
-    return with<Statement>(stmt, [&](Statement& s) { return s.free_stmt(option); });
+    return with<Statement>(stmt, [&](Statement& s) { return s.free_stmt(option); }, true, option != SQL_DROP);
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetEnvAttr(SQLHENV env, SQLINTEGER attribute, SQLPOINTER value,

@@ -69,6 +69,17 @@ bool exported_and_present(const TargetApi& api, SQLUSMALLINT id) {
 
 std::string read_text(const InText& t) { return t.utf8(); }
 
+// Writes an integer connection attribute in its own width: SQLUINTEGER for almost all of them,
+// SQLULEN for SQL_ATTR_ODBC_CURSORS and the pointer-sized SQL_ATTR_QUIET_MODE.
+void write_integer_attribute(SQLINTEGER attribute, SQLULEN v, SQLPOINTER value, SQLINTEGER* length) {
+    bool wide = attribute == SQL_ATTR_ODBC_CURSORS || attribute == SQL_ATTR_QUIET_MODE;
+    if (value) {
+        if (wide) *static_cast<SQLULEN*>(value) = v;
+        else *static_cast<SQLUINTEGER*>(value) = static_cast<SQLUINTEGER>(v);
+    }
+    if (length) *length = wide ? sizeof(SQLULEN) : sizeof(SQLUINTEGER);
+}
+
 }  // namespace
 
 Connection::Connection(Env* env) : HandleBase(SQL_HANDLE_DBC, HandleKind::Dbc), env_(env) {}
@@ -197,8 +208,7 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
                 }
                 return SQL_SUCCESS;
             }
-            if (value) *static_cast<SQLULEN*>(value) = reinterpret_cast<SQLULEN>(a.integer);
-            if (length) *length = sizeof(SQLULEN);
+            write_integer_attribute(attribute, reinterpret_cast<SQLULEN>(a.integer), value, length);
             return SQL_SUCCESS;
         }
         SQLULEN v;
@@ -214,15 +224,7 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
                 return fail("08003", "[odbc-retry] connection not open: attribute " +
                                          std::to_string(attribute) + " is known only after connect");
         }
-        if (value) {
-            if (attribute == SQL_ATTR_CONNECTION_DEAD || attribute == SQL_ATTR_LOGIN_TIMEOUT ||
-                attribute == SQL_ATTR_CONNECTION_TIMEOUT || attribute == SQL_ATTR_AUTOCOMMIT ||
-                attribute == SQL_ATTR_ACCESS_MODE || attribute == SQL_ATTR_TRACE)
-                *static_cast<SQLUINTEGER*>(value) = static_cast<SQLUINTEGER>(v);
-            else
-                *static_cast<SQLULEN*>(value) = v;
-        }
-        if (length) *length = sizeof(SQLUINTEGER);
+        write_integer_attribute(attribute, v, value, length);
         return SQL_SUCCESS;
     }
     if (attribute == SQL_ATTR_CONNECTION_DEAD) {
@@ -701,16 +703,20 @@ void Connection::close_target_dbc() {
 
 SQLRETURN Connection::target_driver_connect(const std::string& cs, bool wide, SQLHWND window,
                                             SQLUSMALLINT completion) {
+    // The target's output string is not shown to the application (it gets its own back), but a
+    // buffer too small for it would add the target's 01004 to a successful connect: room for
+    // the whole input and what a driver appends, within SQLSMALLINT.
     SQLSMALLINT out_length = 0;
+    auto capacity = static_cast<SQLSMALLINT>(std::min<size_t>(cs.size() + 4096, 32767));
     if ((wide && api_->SQLDriverConnectW) || !api_->SQLDriverConnect) {
         WString w = to_utf16(cs);
-        SQLWCHAR out[1024];
-        return api_->SQLDriverConnectW(target_, window, w.data(), static_cast<SQLSMALLINT>(w.size()), out,
-                                       1024, &out_length, completion);
+        WString out(static_cast<size_t>(capacity), 0);
+        return api_->SQLDriverConnectW(target_, window, w.data(), SQL_NTS, out.data(), capacity, &out_length,
+                                       completion);
     }
-    SQLCHAR out[4096];
-    return api_->SQLDriverConnect(target_, window, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs.c_str())),
-                                  static_cast<SQLSMALLINT>(cs.size()), out, sizeof out, &out_length, completion);
+    std::string out(static_cast<size_t>(capacity), '\0');
+    return api_->SQLDriverConnect(target_, window, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs.c_str())), SQL_NTS,
+                                  reinterpret_cast<SQLCHAR*>(out.data()), capacity, &out_length, completion);
 }
 
 std::chrono::milliseconds Connection::app_login_timeout() const {
