@@ -4,53 +4,67 @@
 using namespace odbcretry;
 using odbcretry::driver::with;
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescField(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT field,
-                                                    SQLPOINTER value, SQLINTEGER capacity, SQLINTEGER* length) {
-    return with<Descriptor>(desc, [&](Descriptor& d) { return d.get_field(rec, field, value, capacity, length, false); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescFieldW(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT field,
-                                                     SQLPOINTER value, SQLINTEGER capacity, SQLINTEGER* length) {
-    return with<Descriptor>(desc, [&](Descriptor& d) { return d.get_field(rec, field, value, capacity, length, true); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescField(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT field,
-                                                    SQLPOINTER value, SQLINTEGER length) {
-    return with<Descriptor>(desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, false); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescFieldW(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT field,
-                                                     SQLPOINTER value, SQLINTEGER length) {
-    return with<Descriptor>(desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, true); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescRec(SQLHDESC desc, SQLSMALLINT rec, SQLCHAR* name, SQLSMALLINT capacity,
-                                                  SQLSMALLINT* name_length, SQLSMALLINT* type, SQLSMALLINT* subtype,
-                                                  SQLLEN* length, SQLSMALLINT* precision, SQLSMALLINT* scale,
-                                                  SQLSMALLINT* nullable) {
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescField(SQLHDESC desc, SQLSMALLINT rec,
+                                                   SQLSMALLINT field, SQLPOINTER value,
+                                                   SQLINTEGER capacity, SQLINTEGER* length) {
     return with<Descriptor>(desc, [&](Descriptor& d) {
-        return d.get_rec(rec, OutText{name, capacity, false, false}, name_length, type, subtype, length, precision,
-                         scale, nullable);
+        return d.get_field(rec, field, value, capacity, length, false);
     });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescRecW(SQLHDESC desc, SQLSMALLINT rec, SQLWCHAR* name, SQLSMALLINT capacity,
-                                                   SQLSMALLINT* name_length, SQLSMALLINT* type, SQLSMALLINT* subtype,
-                                                   SQLLEN* length, SQLSMALLINT* precision, SQLSMALLINT* scale,
-                                                   SQLSMALLINT* nullable) {
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescFieldW(SQLHDESC desc, SQLSMALLINT rec,
+                                                    SQLSMALLINT field, SQLPOINTER value,
+                                                    SQLINTEGER capacity, SQLINTEGER* length) {
     return with<Descriptor>(desc, [&](Descriptor& d) {
-        return d.get_rec(rec, OutText{name, capacity, true, false}, name_length, type, subtype, length, precision,
-                         scale, nullable);
+        return d.get_field(rec, field, value, capacity, length, true);
     });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescRec(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT type, SQLSMALLINT subtype,
-                                                  SQLLEN length, SQLSMALLINT precision, SQLSMALLINT scale,
-                                                  SQLPOINTER data, SQLLEN* string_length, SQLLEN* indicator) {
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescField(SQLHDESC desc, SQLSMALLINT rec,
+                                                   SQLSMALLINT field, SQLPOINTER value,
+                                                   SQLINTEGER length) {
+    return with<Descriptor>(
+        desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, false); });
+}
+
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescFieldW(SQLHDESC desc, SQLSMALLINT rec,
+                                                    SQLSMALLINT field, SQLPOINTER value,
+                                                    SQLINTEGER length) {
+    return with<Descriptor>(
+        desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, true); });
+}
+
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescRec(SQLHDESC desc, SQLSMALLINT rec, SQLCHAR* name,
+                                                 SQLSMALLINT capacity, SQLSMALLINT* name_length,
+                                                 SQLSMALLINT* type, SQLSMALLINT* subtype,
+                                                 SQLLEN* length, SQLSMALLINT* precision,
+                                                 SQLSMALLINT* scale, SQLSMALLINT* nullable) {
+    return with<Descriptor>(desc, [&](Descriptor& d) {
+        return d.get_rec(rec, OutText{name, capacity, false, false}, name_length, type, subtype,
+                         length, precision, scale, nullable);
+    });
+}
+
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescRecW(SQLHDESC desc, SQLSMALLINT rec, SQLWCHAR* name,
+                                                  SQLSMALLINT capacity, SQLSMALLINT* name_length,
+                                                  SQLSMALLINT* type, SQLSMALLINT* subtype,
+                                                  SQLLEN* length, SQLSMALLINT* precision,
+                                                  SQLSMALLINT* scale, SQLSMALLINT* nullable) {
+    return with<Descriptor>(desc, [&](Descriptor& d) {
+        return d.get_rec(rec, OutText{name, capacity, true, false}, name_length, type, subtype,
+                         length, precision, scale, nullable);
+    });
+}
+
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescRec(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT type,
+                                                 SQLSMALLINT subtype, SQLLEN length,
+                                                 SQLSMALLINT precision, SQLSMALLINT scale,
+                                                 SQLPOINTER data, SQLLEN* string_length,
+                                                 SQLLEN* indicator) {
     return with<Descriptor>(desc, [&](Descriptor& d) {
         d.note_edited();
-        return d.forward<&TargetApi::SQLSetDescRec>(rec, type, subtype, length, precision, scale, data,
-                                                    string_length, indicator);
+        return d.forward<&TargetApi::SQLSetDescRec>(rec, type, subtype, length, precision, scale,
+                                                    data, string_length, indicator);
     });
 }
 

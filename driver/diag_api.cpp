@@ -27,56 +27,64 @@ HandleBase* error_handle(SQLHENV env, SQLHDBC dbc, SQLHSTMT stmt) {
 
 }  // namespace
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagRec(SQLSMALLINT type, SQLHANDLE handle, SQLSMALLINT rec,
-                                                  SQLCHAR* state, SQLINTEGER* native, SQLCHAR* message,
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagRec(SQLSMALLINT type, SQLHANDLE handle,
+                                                 SQLSMALLINT rec, SQLCHAR* state,
+                                                 SQLINTEGER* native, SQLCHAR* message,
+                                                 SQLSMALLINT capacity, SQLSMALLINT* length) {
+    return on_any(type, handle, [&](HandleBase& h) {
+        return h.diag().get_rec(h.diag_source(), rec, false, state, native, message, capacity,
+                                length);
+    });
+}
+
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagRecW(SQLSMALLINT type, SQLHANDLE handle,
+                                                  SQLSMALLINT rec, SQLWCHAR* state,
+                                                  SQLINTEGER* native, SQLWCHAR* message,
                                                   SQLSMALLINT capacity, SQLSMALLINT* length) {
     return on_any(type, handle, [&](HandleBase& h) {
-        return h.diag().get_rec(h.diag_source(), rec, false, state, native, message, capacity, length);
+        return h.diag().get_rec(h.diag_source(), rec, true, reinterpret_cast<SQLCHAR*>(state),
+                                native, message, capacity, length);
     });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagRecW(SQLSMALLINT type, SQLHANDLE handle, SQLSMALLINT rec,
-                                                   SQLWCHAR* state, SQLINTEGER* native, SQLWCHAR* message,
-                                                   SQLSMALLINT capacity, SQLSMALLINT* length) {
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagField(SQLSMALLINT type, SQLHANDLE handle,
+                                                   SQLSMALLINT rec, SQLSMALLINT field,
+                                                   SQLPOINTER value, SQLSMALLINT capacity,
+                                                   SQLSMALLINT* length) {
     return on_any(type, handle, [&](HandleBase& h) {
-        return h.diag().get_rec(h.diag_source(), rec, true, reinterpret_cast<SQLCHAR*>(state), native, message,
-                                capacity, length);
+        return h.diag().get_field(h.diag_source(), rec, field, false, value, capacity, length,
+                                  h.last_return());
     });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagField(SQLSMALLINT type, SQLHANDLE handle, SQLSMALLINT rec,
-                                                    SQLSMALLINT field, SQLPOINTER value, SQLSMALLINT capacity,
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagFieldW(SQLSMALLINT type, SQLHANDLE handle,
+                                                    SQLSMALLINT rec, SQLSMALLINT field,
+                                                    SQLPOINTER value, SQLSMALLINT capacity,
                                                     SQLSMALLINT* length) {
     return on_any(type, handle, [&](HandleBase& h) {
-        return h.diag().get_field(h.diag_source(), rec, field, false, value, capacity, length, h.last_return());
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagFieldW(SQLSMALLINT type, SQLHANDLE handle, SQLSMALLINT rec,
-                                                     SQLSMALLINT field, SQLPOINTER value, SQLSMALLINT capacity,
-                                                     SQLSMALLINT* length) {
-    return on_any(type, handle, [&](HandleBase& h) {
-        return h.diag().get_field(h.diag_source(), rec, field, true, value, capacity, length, h.last_return());
+        return h.diag().get_field(h.diag_source(), rec, field, true, value, capacity, length,
+                                  h.last_return());
     });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLError(SQLHENV env, SQLHDBC dbc, SQLHSTMT stmt, SQLCHAR* state,
-                                             SQLINTEGER* native, SQLCHAR* message, SQLSMALLINT capacity,
-                                             SQLSMALLINT* length) {
+                                            SQLINTEGER* native, SQLCHAR* message,
+                                            SQLSMALLINT capacity, SQLSMALLINT* length) {
     HandleBase* h = error_handle(env, dbc, stmt);
     if (!h) return SQL_INVALID_HANDLE;
     return on_any(h->odbc_type(), h->handle(), [&](HandleBase& x) {
-        return x.diag().next_error(x.diag_source(), false, state, native, message, capacity, length);
+        return x.diag().next_error(x.diag_source(), false, state, native, message, capacity,
+                                   length);
     });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLErrorW(SQLHENV env, SQLHDBC dbc, SQLHSTMT stmt, SQLWCHAR* state,
-                                              SQLINTEGER* native, SQLWCHAR* message, SQLSMALLINT capacity,
-                                              SQLSMALLINT* length) {
+ODBCRETRY_EXPORT SQLRETURN SQL_API SQLErrorW(SQLHENV env, SQLHDBC dbc, SQLHSTMT stmt,
+                                             SQLWCHAR* state, SQLINTEGER* native, SQLWCHAR* message,
+                                             SQLSMALLINT capacity, SQLSMALLINT* length) {
     HandleBase* h = error_handle(env, dbc, stmt);
     if (!h) return SQL_INVALID_HANDLE;
     return on_any(h->odbc_type(), h->handle(), [&](HandleBase& x) {
-        return x.diag().next_error(x.diag_source(), true, reinterpret_cast<SQLCHAR*>(state), native, message,
-                                   capacity, length);
+        return x.diag().next_error(x.diag_source(), true, reinterpret_cast<SQLCHAR*>(state), native,
+                                   message, capacity, length);
     });
 }

@@ -21,7 +21,8 @@ namespace odbcretry::driver {
 // statement's owner reads its diagnostics; it then leaves the return code of that owner's call
 // (SQL_DIAG_RETURNCODE) alone too. `owns_handle` is false for calls that may free the handle.
 template <class Object, class Body>
-inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = true, bool owns_handle = true) noexcept {
+inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = true,
+                      bool owns_handle = true) noexcept {
     Object* object = Object::from(handle);
     if (!object) [[unlikely]]
         return SQL_INVALID_HANDLE;
@@ -54,16 +55,25 @@ inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = tr
 // Any of our handles, by its ODBC type, for the diagnostic functions.
 inline HandleBase* any_handle(SQLSMALLINT type, SQLHANDLE handle) {
     switch (type) {
-        case SQL_HANDLE_ENV: return Env::from(handle);
-        case SQL_HANDLE_DBC: return Connection::from(handle);
-        case SQL_HANDLE_STMT: return Statement::from(handle);
-        case SQL_HANDLE_DESC: return Descriptor::from(handle);
-        default: return nullptr;
+        case SQL_HANDLE_ENV:
+            return Env::from(handle);
+        case SQL_HANDLE_DBC:
+            return Connection::from(handle);
+        case SQL_HANDLE_STMT:
+            return Statement::from(handle);
+        case SQL_HANDLE_DESC:
+            return Descriptor::from(handle);
+        default:
+            return nullptr;
     }
 }
 
-inline InText a_text(SQLCHAR* s, long n) { return InText::narrow(s, n); }
-inline InText w_text(SQLWCHAR* s, long n) { return InText::of(s, n); }
+inline InText a_text(SQLCHAR* s, long n) {
+    return InText::narrow(s, n);
+}
+inline InText w_text(SQLWCHAR* s, long n) {
+    return InText::of(s, n);
+}
 
 }  // namespace odbcretry::driver
 

@@ -16,12 +16,18 @@ namespace odbcretry {
 
 const char* to_string(Source source) {
     switch (source) {
-        case Source::Default: return "default";
-        case Source::GlobalDefaults: return "global file [defaults]";
-        case Source::GlobalDsn: return "global file [dsn]";
-        case Source::OdbcIni: return "odbc.ini";
-        case Source::ConnectionString: return "connection string";
-        case Source::Environment: return "environment";
+        case Source::Default:
+            return "default";
+        case Source::GlobalDefaults:
+            return "global file [defaults]";
+        case Source::GlobalDsn:
+            return "global file [dsn]";
+        case Source::OdbcIni:
+            return "odbc.ini";
+        case Source::ConnectionString:
+            return "connection string";
+        case Source::Environment:
+            return "environment";
     }
     return "?";
 }
@@ -30,10 +36,12 @@ const std::vector<KeyInfo>& known_keys() {
     static const std::vector<KeyInfo> keys = {
         {"TargetDSN", "", "text", "DSN of the real driver that odbc-retry forwards to."},
         {"TargetDriver", "", "text",
-         "The real driver: its odbcinst.ini name or the path of its library (instead of TargetDSN)."},
+         "The real driver: its odbcinst.ini name or the path of its library (instead of "
+         "TargetDSN)."},
         {"LogLevel", "warn", "trace|debug|info|warn|error|off", "What odbc-retry logs."},
         {"LogFile", "", "text", "Where the log goes (default: standard error)."},
-        {"RetryMaxAttempts", "30", "integer", "Attempts per call, the first included (1 = no retry)."},
+        {"RetryMaxAttempts", "30", "integer",
+         "Attempts per call, the first included (1 = no retry)."},
         {"RetryBaseDelay", "200ms", "duration", "Delay before the first retry (before jitter)."},
         {"RetryMaxDelay", "5s", "duration", "Cap on any single delay."},
         {"RetryMultiplier", "2", "number", "Growth factor of exponential backoff."},
@@ -47,29 +55,38 @@ const std::vector<KeyInfo>& known_keys() {
          "remain; every retried failure takes one, every success gives back RATIO, and one comes "
          "back every second."},
         {"RetryDeadlocks", "yes", "boolean",
-         "Retry a statement the server rolled back (deadlock, serialization failure) in autocommit."},
+         "Retry a statement the server rolled back (deadlock, serialization failure) in "
+         "autocommit."},
         {"CircuitBreakerThreshold", "10", "integer",
          "Consecutive failed connects to one target that open its circuit (0 = no breaker)."},
-        {"CircuitBreakerCooldown", "5s", "duration", "How long an open circuit fails fast before one probe."},
-        {"CircuitBreakerShared", "yes", "boolean", "Share breaker state with every process on the host."},
+        {"CircuitBreakerCooldown", "5s", "duration",
+         "How long an open circuit fails fast before one probe."},
+        {"CircuitBreakerShared", "yes", "boolean",
+         "Share breaker state with every process on the host."},
         {"RetryRulesTransient", "", "rules", "Extra rules that classify an error as transient."},
         {"RetryRulesConnectionLost", "", "rules", "Extra rules for connection_lost."},
         {"RetryRulesRolledBack", "", "rules", "Extra rules for rolled_back."},
         {"RetryRulesTimeout", "", "rules", "Extra rules for timeout."},
         {"RetryRulesFatal", "", "rules", "Extra rules for fatal (never retried)."},
         {"RetryHangProtection", "yes", "boolean",
-         "Translate the deadline into the target's own timeout keys when the application set none."},
+         "Translate the deadline into the target's own timeout keys when the application set "
+         "none."},
         {"Recovery", "yes", "boolean", "Recover lost connections under the application's handles."},
         {"ReplayWrites", "never", "never|idempotent",
-         "Whether writes may be replayed after a lost connection (idempotent: the DSN's writes are safe to repeat)."},
+         "Whether writes may be replayed after a lost connection (idempotent: the DSN's writes are "
+         "safe to repeat)."},
         {"ReplayResumeFetch", "auto", "auto|yes|no",
-         "Resume a read interrupted by a lost connection mid-fetch (re-execute, skip and verify the rows "
-         "already delivered). Costs a hash of every delivered row. auto: on where the target streams "
+         "Resume a read interrupted by a lost connection mid-fetch (re-execute, skip and verify "
+         "the rows "
+         "already delivered). Costs a hash of every delivered row. auto: on where the target "
+         "streams "
          "rows from the server while they are fetched (FreeTDS and unknown drivers, psqlODBC with "
          "UseDeclareFetch=1, MariaDB with NO_CACHE=1), off where the whole result is in the client "
          "after execute (there is nothing to resume)."},
-        {"SessionInitSQL", "", "statements separated by ';;'", "Statements run after every connect and reconnect."},
-        {"ProbeQuery", "", "text", "Cheap query used to validate a connection after a target's epoch changed."},
+        {"SessionInitSQL", "", "statements separated by ';;'",
+         "Statements run after every connect and reconnect."},
+        {"ProbeQuery", "", "text",
+         "Cheap query used to validate a connection after a target's epoch changed."},
     };
     return keys;
 }
@@ -98,7 +115,8 @@ std::string_view trim(std::string_view s) {
 
 bool is_reserved_key(std::string_view key) {
     if (find_known(key)) return true;
-    for (std::string_view prefix : {"Retry", "Replay", "Circuit", "Target", "SessionInit", "OdbcRetry"})
+    for (std::string_view prefix :
+         {"Retry", "Replay", "Circuit", "Target", "SessionInit", "OdbcRetry"})
         if (istarts_with(key, prefix)) return true;
     return false;
 }
@@ -107,7 +125,8 @@ std::optional<Millis> parse_duration(std::string_view text) {
     text = trim(text);
     if (text.empty()) return std::nullopt;
     size_t i = 0;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+        ++i;
     if (i == 0) return std::nullopt;
     std::string number(text.substr(0, i));
     char* end = nullptr;
@@ -115,11 +134,16 @@ std::optional<Millis> parse_duration(std::string_view text) {
     if (!end || *end != '\0' || value < 0) return std::nullopt;
     std::string unit = lower(trim(text.substr(i)));
     double ms;
-    if (unit.empty() || unit == "ms") ms = value;
-    else if (unit == "s") ms = value * 1000;
-    else if (unit == "m" || unit == "min") ms = value * 60000;
-    else if (unit == "h") ms = value * 3600000;
-    else return std::nullopt;
+    if (unit.empty() || unit == "ms")
+        ms = value;
+    else if (unit == "s")
+        ms = value * 1000;
+    else if (unit == "m" || unit == "min")
+        ms = value * 60000;
+    else if (unit == "h")
+        ms = value * 3600000;
+    else
+        return std::nullopt;
     if (ms > 1e12) return std::nullopt;
     return Millis(static_cast<long long>(ms + 0.5));
 }
@@ -138,7 +162,9 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     std::string name = info->name;
     auto duration = [&](Millis& field) -> std::optional<std::string> {
         auto d = parse_duration(value);
-        if (!d) return std::string("not a duration (use e.g. 250ms, 2s, 1m; a bare number is milliseconds)");
+        if (!d)
+            return std::string(
+                "not a duration (use e.g. 250ms, 2s, 1m; a bare number is milliseconds)");
         field = *d;
         return std::nullopt;
     };
@@ -156,7 +182,8 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         field = *b;
         return std::nullopt;
     };
-    auto one_of = [&](std::string& field, std::initializer_list<const char*> choices) -> std::optional<std::string> {
+    auto one_of = [&](std::string& field,
+                      std::initializer_list<const char*> choices) -> std::optional<std::string> {
         for (const char* c : choices)
             if (iequals(value, c)) {
                 field = c;
@@ -166,10 +193,20 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         for (const char* c : choices) list += (list.empty() ? "" : ", ") + std::string(c);
         return "not one of: " + list;
     };
-    if (name == "TargetDSN") { s.target_dsn = std::string(value); return std::nullopt; }
-    if (name == "TargetDriver") { s.target_driver = std::string(value); return std::nullopt; }
-    if (name == "LogLevel") return one_of(s.log_level, {"trace", "debug", "info", "warn", "error", "off"});
-    if (name == "LogFile") { s.log_file = std::string(value); return std::nullopt; }
+    if (name == "TargetDSN") {
+        s.target_dsn = std::string(value);
+        return std::nullopt;
+    }
+    if (name == "TargetDriver") {
+        s.target_driver = std::string(value);
+        return std::nullopt;
+    }
+    if (name == "LogLevel")
+        return one_of(s.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+    if (name == "LogFile") {
+        s.log_file = std::string(value);
+        return std::nullopt;
+    }
     if (name == "RetryMaxAttempts") return integer(s.retry_max_attempts, 1, 1000);
     if (name == "RetryBaseDelay") return duration(s.retry_base_delay);
     if (name == "RetryMaxDelay") return duration(s.retry_max_delay);
@@ -177,12 +214,14 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         std::string v(value);
         char* end = nullptr;
         double m = std::strtod(v.c_str(), &end);
-        if (v.empty() || !end || *end || m < 1.0 || m > 100.0) return std::string("not a number from 1 to 100");
+        if (v.empty() || !end || *end || m < 1.0 || m > 100.0)
+            return std::string("not a number from 1 to 100");
         s.retry_multiplier = m;
         return std::nullopt;
     }
     if (name == "RetryBackoff") return one_of(s.retry_backoff, {"exponential", "linear", "fixed"});
-    if (name == "RetryJitter") return one_of(s.retry_jitter, {"full", "equal", "decorrelated", "none"});
+    if (name == "RetryJitter")
+        return one_of(s.retry_jitter, {"full", "equal", "decorrelated", "none"});
     if (name == "RetryDeadline") return duration(s.retry_deadline);
     if (name == "RetryBudget") {
         auto parsed = parse_budget_settings(value);
@@ -201,7 +240,8 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         return std::nullopt;
     };
     if (name == "RetryRulesTransient") return rules(s.rules_transient, ErrorClass::Transient);
-    if (name == "RetryRulesConnectionLost") return rules(s.rules_connection_lost, ErrorClass::ConnectionLost);
+    if (name == "RetryRulesConnectionLost")
+        return rules(s.rules_connection_lost, ErrorClass::ConnectionLost);
     if (name == "RetryRulesRolledBack") return rules(s.rules_rolled_back, ErrorClass::RolledBack);
     if (name == "RetryRulesTimeout") return rules(s.rules_timeout, ErrorClass::Timeout);
     if (name == "RetryRulesFatal") return rules(s.rules_fatal, ErrorClass::Fatal);
@@ -221,7 +261,10 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         }
         return std::nullopt;
     }
-    if (name == "ProbeQuery") { s.probe_query = std::string(value); return std::nullopt; }
+    if (name == "ProbeQuery") {
+        s.probe_query = std::string(value);
+        return std::nullopt;
+    }
     return std::string("key is known but not handled (a bug)");
 }
 
@@ -265,8 +308,9 @@ int on_global_entry(void* user, const char* section, const char* name, const cha
         if (!iequals(trim(sec.substr(4)), r->dsn) || r->dsn.empty()) return 1;
         source = Source::GlobalDsn;
     } else {
-        r->error = ConfigError{"HY000", "[odbc-retry] unknown section [" + std::string(sec) + "] in " +
-                                            r->path + " (expected [defaults] or [dsn NAME])"};
+        r->error =
+            ConfigError{"HY000", "[odbc-retry] unknown section [" + std::string(sec) + "] in " +
+                                     r->path + " (expected [defaults] or [dsn NAME])"};
         return 0;
     }
     if (!find_known(name)) {
@@ -282,7 +326,8 @@ int on_global_entry(void* user, const char* section, const char* name, const cha
 
 std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig& out) {
     out = ResolvedConfig{};
-    for (const auto& k : known_keys()) out.values[k.name] = SourcedValue{k.default_value, Source::Default, "default"};
+    for (const auto& k : known_keys())
+        out.values[k.name] = SourcedValue{k.default_value, Source::Default, "default"};
 
     auto set = [&](const std::string& key, const std::string& value, Source source,
                    const std::string& origin) -> std::optional<ConfigError> {
@@ -298,9 +343,12 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
 
     // 1. the global file
     std::string path;
-    if (in.global_file) path = *in.global_file;
-    else if (const char* env = std::getenv("ODBC_RETRY_CONFIG"); env && *env) path = env;
-    else path = "/etc/odbc-retry.ini";
+    if (in.global_file)
+        path = *in.global_file;
+    else if (const char* env = std::getenv("ODBC_RETRY_CONFIG"); env && *env)
+        path = env;
+    else
+        path = "/etc/odbc-retry.ini";
     const char* named = std::getenv("ODBC_RETRY_CONFIG");
     bool must_exist = in.global_file.has_value() || (named && *named);
     if (!path.empty()) {
@@ -311,22 +359,27 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
             return ConfigError{"HY000", "[odbc-retry] cannot open the configuration file " + path +
                                             " (named by ODBC_RETRY_CONFIG)"};
         if (rc > 0)
-            return ConfigError{"HY000", "[odbc-retry] malformed line " + std::to_string(rc) + " in " + path};
+            return ConfigError{"HY000",
+                               "[odbc-retry] malformed line " + std::to_string(rc) + " in " + path};
         for (int pass = 0; pass < 2; ++pass)
             for (auto& [kv, source] : reader.values)
                 if ((pass == 0) == (source == Source::GlobalDefaults))
-                    if (auto e = set(kv.key, kv.value, source,
-                                     path + (source == Source::GlobalDefaults ? " [defaults]" : " [dsn " + in.dsn + "]")))
+                    if (auto e = set(
+                            kv.key, kv.value, source,
+                            path + (source == Source::GlobalDefaults ? " [defaults]"
+                                                                     : " [dsn " + in.dsn + "]")))
                         return e;
     }
 
     // 2. odbc.ini section of the DSN, then 3. the connection string; later wins
     std::vector<std::pair<KeyValue, bool>> forwarded;  // (pair, from connection string)
-    auto take = [&](const KeyValue& kv, Source source, const std::string& origin) -> std::optional<ConfigError> {
+    auto take = [&](const KeyValue& kv, Source source,
+                    const std::string& origin) -> std::optional<ConfigError> {
         if (iequals(kv.key, "DSN") || iequals(kv.key, "DRIVER") || iequals(kv.key, "FILEDSN") ||
             iequals(kv.key, "SAVEFILE"))
             return std::nullopt;
-        if (source == Source::OdbcIni && (iequals(kv.key, "Description") || iequals(kv.key, "Setup")))
+        if (source == Source::OdbcIni &&
+            (iequals(kv.key, "Description") || iequals(kv.key, "Setup")))
             return std::nullopt;
         if (is_reserved_key(kv.key)) return set(kv.key, kv.value, source, origin);
         for (auto& [f, cs] : forwarded)
@@ -356,13 +409,16 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
         const SourcedValue& sv = out.values[k.name];
         if (sv.source == Source::Default) continue;
         if (auto problem = apply_setting(out.settings, k.name, sv.value)) {
-            return ConfigError{"HY000", "[odbc-retry] invalid value '" + sv.value + "' for " + k.name +
-                                            " (from " + sv.origin + "): " + *problem};
+            return ConfigError{"HY000", "[odbc-retry] invalid value '" + sv.value + "' for " +
+                                            k.name + " (from " + sv.origin + "): " + *problem};
         }
     }
     if (out.settings.target_dsn.empty() && out.settings.target_driver.empty()) {
-        std::string where = in.dsn.empty() ? "the connection string" : "DSN '" + in.dsn + "' (odbc.ini) or the connection string";
-        return ConfigError{"IM002", "[odbc-retry] no target driver: set TargetDSN or TargetDriver in " + where};
+        std::string where = in.dsn.empty()
+                                ? "the connection string"
+                                : "DSN '" + in.dsn + "' (odbc.ini) or the connection string";
+        return ConfigError{
+            "IM002", "[odbc-retry] no target driver: set TargetDSN or TargetDriver in " + where};
     }
     if (!out.settings.target_dsn.empty() && !out.settings.target_driver.empty()) {
         return ConfigError{"HY000", "[odbc-retry] both TargetDSN ('" + out.settings.target_dsn +

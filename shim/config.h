@@ -24,7 +24,8 @@ const char* to_string(Source source);
 struct SourcedValue {
     std::string value;
     Source source = Source::Default;
-    std::string origin;  // human-readable: "connection string", "odbc.ini [pg]", "/etc/odbc-retry.ini [defaults]"
+    std::string origin;  // human-readable: "connection string", "odbc.ini [pg]",
+                         // "/etc/odbc-retry.ini [defaults]"
 };
 
 // Typed settings of one connection.
@@ -46,7 +47,8 @@ struct Settings {
     int circuit_breaker_threshold = 10;
     Millis circuit_breaker_cooldown{5000};
     bool circuit_breaker_shared = true;
-    std::string rules_transient, rules_connection_lost, rules_rolled_back, rules_timeout, rules_fatal;
+    std::string rules_transient, rules_connection_lost, rules_rolled_back, rules_timeout,
+        rules_fatal;
     bool hang_protection = true;
     // Recovery and replay.
     bool recovery = true;
@@ -74,14 +76,15 @@ bool is_reserved_key(std::string_view key);
 
 struct ResolvedConfig {
     Settings settings;
-    std::map<std::string, SourcedValue> values;  // effective value of each of our keys, by canonical name
-    std::vector<KeyValue> forwarded;             // keys for the target, connection string order
+    std::map<std::string, SourcedValue>
+        values;                       // effective value of each of our keys, by canonical name
+    std::vector<KeyValue> forwarded;  // keys for the target, connection string order
 };
 
 struct ConfigInputs {
-    std::string dsn;                        // empty when connecting with DRIVER=
+    std::string dsn;                          // empty when connecting with DRIVER=
     std::vector<KeyValue> connection_string;  // the application's pairs (DSN/DRIVER included)
-    std::optional<std::string> global_file; // overrides ODBC_RETRY_CONFIG and /etc/odbc-retry.ini
+    std::optional<std::string> global_file;   // overrides ODBC_RETRY_CONFIG and /etc/odbc-retry.ini
     bool read_odbc_ini = true;
 };
 
@@ -89,7 +92,8 @@ struct ConfigInputs {
 std::optional<ConfigError> resolve_config(const ConfigInputs& inputs, ResolvedConfig& out);
 
 // Applies one value of one of our keys to `settings`; returns an error text on a bad value.
-std::optional<std::string> apply_setting(Settings& settings, std::string_view key, std::string_view value);
+std::optional<std::string> apply_setting(Settings& settings, std::string_view key,
+                                         std::string_view value);
 
 // "250ms", "2s", "1.5s", "1m", "500" (milliseconds). Returns nullopt when malformed.
 std::optional<Millis> parse_duration(std::string_view text);

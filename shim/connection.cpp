@@ -21,37 +21,64 @@ struct FunctionEntry {
 #define PRESENT(a) [](const TargetApi& t) { return t.a != nullptr; }
 #define PRESENT2(a) [](const TargetApi& t) { return t.a != nullptr || t.a##W != nullptr; }
 const FunctionEntry kExported[] = {
-    {SQL_API_SQLALLOCHANDLE, PRESENT(SQLAllocHandle)}, {SQL_API_SQLFREEHANDLE, PRESENT(SQLFreeHandle)},
-    {SQL_API_SQLFREESTMT, PRESENT(SQLFreeStmt)}, {SQL_API_SQLSETENVATTR, PRESENT(SQLSetEnvAttr)},
-    {SQL_API_SQLGETENVATTR, PRESENT(SQLGetEnvAttr)}, {SQL_API_SQLSETCONNECTATTR, PRESENT2(SQLSetConnectAttr)},
-    {SQL_API_SQLGETCONNECTATTR, PRESENT2(SQLGetConnectAttr)}, {SQL_API_SQLSETSTMTATTR, PRESENT2(SQLSetStmtAttr)},
-    {SQL_API_SQLGETSTMTATTR, PRESENT2(SQLGetStmtAttr)}, {SQL_API_SQLCONNECT, PRESENT2(SQLDriverConnect)},
-    {SQL_API_SQLDRIVERCONNECT, PRESENT2(SQLDriverConnect)}, {SQL_API_SQLBROWSECONNECT, PRESENT2(SQLBrowseConnect)},
-    {SQL_API_SQLDISCONNECT, PRESENT(SQLDisconnect)}, {SQL_API_SQLGETINFO, PRESENT2(SQLGetInfo)},
+    {SQL_API_SQLALLOCHANDLE, PRESENT(SQLAllocHandle)},
+    {SQL_API_SQLFREEHANDLE, PRESENT(SQLFreeHandle)},
+    {SQL_API_SQLFREESTMT, PRESENT(SQLFreeStmt)},
+    {SQL_API_SQLSETENVATTR, PRESENT(SQLSetEnvAttr)},
+    {SQL_API_SQLGETENVATTR, PRESENT(SQLGetEnvAttr)},
+    {SQL_API_SQLSETCONNECTATTR, PRESENT2(SQLSetConnectAttr)},
+    {SQL_API_SQLGETCONNECTATTR, PRESENT2(SQLGetConnectAttr)},
+    {SQL_API_SQLSETSTMTATTR, PRESENT2(SQLSetStmtAttr)},
+    {SQL_API_SQLGETSTMTATTR, PRESENT2(SQLGetStmtAttr)},
+    {SQL_API_SQLCONNECT, PRESENT2(SQLDriverConnect)},
+    {SQL_API_SQLDRIVERCONNECT, PRESENT2(SQLDriverConnect)},
+    {SQL_API_SQLBROWSECONNECT, PRESENT2(SQLBrowseConnect)},
+    {SQL_API_SQLDISCONNECT, PRESENT(SQLDisconnect)},
+    {SQL_API_SQLGETINFO, PRESENT2(SQLGetInfo)},
     {SQL_API_SQLGETFUNCTIONS, [](const TargetApi&) { return true; }},
-    {SQL_API_SQLGETTYPEINFO, PRESENT2(SQLGetTypeInfo)}, {SQL_API_SQLPREPARE, PRESENT2(SQLPrepare)},
-    {SQL_API_SQLEXECUTE, PRESENT(SQLExecute)}, {SQL_API_SQLEXECDIRECT, PRESENT2(SQLExecDirect)},
-    {SQL_API_SQLNATIVESQL, PRESENT2(SQLNativeSql)}, {SQL_API_SQLBINDPARAMETER, PRESENT(SQLBindParameter)},
-    {SQL_API_SQLDESCRIBEPARAM, PRESENT(SQLDescribeParam)}, {SQL_API_SQLNUMPARAMS, PRESENT(SQLNumParams)},
-    {SQL_API_SQLPARAMDATA, PRESENT(SQLParamData)}, {SQL_API_SQLPUTDATA, PRESENT(SQLPutData)},
-    {SQL_API_SQLNUMRESULTCOLS, PRESENT(SQLNumResultCols)}, {SQL_API_SQLDESCRIBECOL, PRESENT2(SQLDescribeCol)},
-    {SQL_API_SQLCOLATTRIBUTE, PRESENT2(SQLColAttribute)}, {SQL_API_SQLBINDCOL, PRESENT(SQLBindCol)},
-    {SQL_API_SQLFETCH, PRESENT(SQLFetch)}, {SQL_API_SQLFETCHSCROLL, PRESENT(SQLFetchScroll)},
-    {SQL_API_SQLEXTENDEDFETCH, PRESENT(SQLExtendedFetch)}, {SQL_API_SQLGETDATA, PRESENT(SQLGetData)},
-    {SQL_API_SQLSETPOS, PRESENT(SQLSetPos)}, {SQL_API_SQLBULKOPERATIONS, PRESENT(SQLBulkOperations)},
-    {SQL_API_SQLMORERESULTS, PRESENT(SQLMoreResults)}, {SQL_API_SQLROWCOUNT, PRESENT(SQLRowCount)},
-    {SQL_API_SQLCLOSECURSOR, PRESENT(SQLCloseCursor)}, {SQL_API_SQLCANCEL, PRESENT(SQLCancel)},
-    {SQL_API_SQLCANCELHANDLE, PRESENT(SQLCancelHandle)}, {SQL_API_SQLENDTRAN, PRESENT(SQLEndTran)},
-    {SQL_API_SQLGETCURSORNAME, PRESENT2(SQLGetCursorName)}, {SQL_API_SQLSETCURSORNAME, PRESENT2(SQLSetCursorName)},
+    {SQL_API_SQLGETTYPEINFO, PRESENT2(SQLGetTypeInfo)},
+    {SQL_API_SQLPREPARE, PRESENT2(SQLPrepare)},
+    {SQL_API_SQLEXECUTE, PRESENT(SQLExecute)},
+    {SQL_API_SQLEXECDIRECT, PRESENT2(SQLExecDirect)},
+    {SQL_API_SQLNATIVESQL, PRESENT2(SQLNativeSql)},
+    {SQL_API_SQLBINDPARAMETER, PRESENT(SQLBindParameter)},
+    {SQL_API_SQLDESCRIBEPARAM, PRESENT(SQLDescribeParam)},
+    {SQL_API_SQLNUMPARAMS, PRESENT(SQLNumParams)},
+    {SQL_API_SQLPARAMDATA, PRESENT(SQLParamData)},
+    {SQL_API_SQLPUTDATA, PRESENT(SQLPutData)},
+    {SQL_API_SQLNUMRESULTCOLS, PRESENT(SQLNumResultCols)},
+    {SQL_API_SQLDESCRIBECOL, PRESENT2(SQLDescribeCol)},
+    {SQL_API_SQLCOLATTRIBUTE, PRESENT2(SQLColAttribute)},
+    {SQL_API_SQLBINDCOL, PRESENT(SQLBindCol)},
+    {SQL_API_SQLFETCH, PRESENT(SQLFetch)},
+    {SQL_API_SQLFETCHSCROLL, PRESENT(SQLFetchScroll)},
+    {SQL_API_SQLEXTENDEDFETCH, PRESENT(SQLExtendedFetch)},
+    {SQL_API_SQLGETDATA, PRESENT(SQLGetData)},
+    {SQL_API_SQLSETPOS, PRESENT(SQLSetPos)},
+    {SQL_API_SQLBULKOPERATIONS, PRESENT(SQLBulkOperations)},
+    {SQL_API_SQLMORERESULTS, PRESENT(SQLMoreResults)},
+    {SQL_API_SQLROWCOUNT, PRESENT(SQLRowCount)},
+    {SQL_API_SQLCLOSECURSOR, PRESENT(SQLCloseCursor)},
+    {SQL_API_SQLCANCEL, PRESENT(SQLCancel)},
+    {SQL_API_SQLCANCELHANDLE, PRESENT(SQLCancelHandle)},
+    {SQL_API_SQLENDTRAN, PRESENT(SQLEndTran)},
+    {SQL_API_SQLGETCURSORNAME, PRESENT2(SQLGetCursorName)},
+    {SQL_API_SQLSETCURSORNAME, PRESENT2(SQLSetCursorName)},
     {SQL_API_SQLGETDIAGREC, [](const TargetApi&) { return true; }},
     {SQL_API_SQLGETDIAGFIELD, [](const TargetApi&) { return true; }},
     {SQL_API_SQLERROR, [](const TargetApi&) { return true; }},
-    {SQL_API_SQLGETDESCFIELD, PRESENT2(SQLGetDescField)}, {SQL_API_SQLGETDESCREC, PRESENT2(SQLGetDescRec)},
-    {SQL_API_SQLSETDESCFIELD, PRESENT2(SQLSetDescField)}, {SQL_API_SQLSETDESCREC, PRESENT(SQLSetDescRec)},
-    {SQL_API_SQLCOPYDESC, PRESENT(SQLCopyDesc)}, {SQL_API_SQLTABLES, PRESENT2(SQLTables)},
-    {SQL_API_SQLCOLUMNS, PRESENT2(SQLColumns)}, {SQL_API_SQLSTATISTICS, PRESENT2(SQLStatistics)},
-    {SQL_API_SQLSPECIALCOLUMNS, PRESENT2(SQLSpecialColumns)}, {SQL_API_SQLPRIMARYKEYS, PRESENT2(SQLPrimaryKeys)},
-    {SQL_API_SQLFOREIGNKEYS, PRESENT2(SQLForeignKeys)}, {SQL_API_SQLPROCEDURES, PRESENT2(SQLProcedures)},
+    {SQL_API_SQLGETDESCFIELD, PRESENT2(SQLGetDescField)},
+    {SQL_API_SQLGETDESCREC, PRESENT2(SQLGetDescRec)},
+    {SQL_API_SQLSETDESCFIELD, PRESENT2(SQLSetDescField)},
+    {SQL_API_SQLSETDESCREC, PRESENT(SQLSetDescRec)},
+    {SQL_API_SQLCOPYDESC, PRESENT(SQLCopyDesc)},
+    {SQL_API_SQLTABLES, PRESENT2(SQLTables)},
+    {SQL_API_SQLCOLUMNS, PRESENT2(SQLColumns)},
+    {SQL_API_SQLSTATISTICS, PRESENT2(SQLStatistics)},
+    {SQL_API_SQLSPECIALCOLUMNS, PRESENT2(SQLSpecialColumns)},
+    {SQL_API_SQLPRIMARYKEYS, PRESENT2(SQLPrimaryKeys)},
+    {SQL_API_SQLFOREIGNKEYS, PRESENT2(SQLForeignKeys)},
+    {SQL_API_SQLPROCEDURES, PRESENT2(SQLProcedures)},
     {SQL_API_SQLPROCEDURECOLUMNS, PRESENT2(SQLProcedureColumns)},
     {SQL_API_SQLTABLEPRIVILEGES, PRESENT2(SQLTablePrivileges)},
     {SQL_API_SQLCOLUMNPRIVILEGES, PRESENT2(SQLColumnPrivileges)},
@@ -67,15 +94,20 @@ bool exported_and_present(const TargetApi& api, SQLUSMALLINT id) {
     return false;
 }
 
-std::string read_text(const InText& t) { return t.utf8(); }
+std::string read_text(const InText& t) {
+    return t.utf8();
+}
 
 // Writes an integer connection attribute in its own width: SQLUINTEGER for almost all of them,
 // SQLULEN for SQL_ATTR_ODBC_CURSORS and the pointer-sized SQL_ATTR_QUIET_MODE.
-void write_integer_attribute(SQLINTEGER attribute, SQLULEN v, SQLPOINTER value, SQLINTEGER* length) {
+void write_integer_attribute(SQLINTEGER attribute, SQLULEN v, SQLPOINTER value,
+                             SQLINTEGER* length) {
     bool wide = attribute == SQL_ATTR_ODBC_CURSORS || attribute == SQL_ATTR_QUIET_MODE;
     if (value) {
-        if (wide) *static_cast<SQLULEN*>(value) = v;
-        else *static_cast<SQLUINTEGER*>(value) = static_cast<SQLUINTEGER>(v);
+        if (wide)
+            *static_cast<SQLULEN*>(value) = v;
+        else
+            *static_cast<SQLUINTEGER*>(value) = static_cast<SQLUINTEGER>(v);
     }
     if (length) *length = wide ? sizeof(SQLULEN) : sizeof(SQLUINTEGER);
 }
@@ -86,7 +118,8 @@ Connection::Connection(Env* env) : HandleBase(SQL_HANDLE_DBC, HandleKind::Dbc), 
 
 Connection::~Connection() = default;
 
-SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide) {
+SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length,
+                               bool wide) {
     if (!target_) {
         // Before connect the target is unknown: keep an owned copy and apply it at connect.
         AttributeValue a;
@@ -96,12 +129,14 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             if (value) {
                 if (wide)
                     a.text = to_utf8(static_cast<const SQLWCHAR*>(value),
-                                     length == SQL_NTS || length < 0 ? SQL_NTS
-                                                                     : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)));
+                                     length == SQL_NTS || length < 0
+                                         ? SQL_NTS
+                                         : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)));
                 else
                     a.text = length == SQL_NTS || length < 0
                                  ? std::string(static_cast<const char*>(value))
-                                 : std::string(static_cast<const char*>(value), static_cast<size_t>(length));
+                                 : std::string(static_cast<const char*>(value),
+                                               static_cast<size_t>(length));
             }
         } else {
             a.integer = value;
@@ -109,9 +144,12 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         auto it = std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
                                [&](const AttributeValue& v) { return v.attribute == attribute; });
         if (attribute == SQL_ATTR_AUTOCOMMIT)
-            autocommit_.store(reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON, std::memory_order_relaxed);
-        if (it != preconnect_attributes_.end()) *it = std::move(a);
-        else preconnect_attributes_.push_back(std::move(a));
+            autocommit_.store(reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON,
+                              std::memory_order_relaxed);
+        if (it != preconnect_attributes_.end())
+            *it = std::move(a);
+        else
+            preconnect_attributes_.push_back(std::move(a));
         return SQL_SUCCESS;
     }
     if (attribute == SQL_ATTR_RESET_CONNECTION) {
@@ -129,9 +167,10 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         // (Copies first: the target's dead check in classify_failure clears its records.)
         diag().capture_target(diag_source());
         std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
-        if (classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls == ErrorClass::ConnectionLost) {
-            if (recover(*this, session_.load(std::memory_order_acquire), "setting a connection attribute failed",
-                        nullptr) == SQL_ERROR)
+        if (classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls ==
+            ErrorClass::ConnectionLost) {
+            if (recover(*this, session_.load(std::memory_order_acquire),
+                        "setting a connection attribute failed", nullptr) == SQL_ERROR)
                 return SQL_ERROR;
             diag().reset();
             rc = set_target_attr(attribute, value, length, wide);
@@ -155,24 +194,32 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             a.attribute = attribute;
             a.is_text = text;
             if (text && value) {
-                InText in = wide ? InText::of(static_cast<const SQLWCHAR*>(value),
-                                              length < 0 ? SQL_NTS : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
-                                 : InText::narrow(static_cast<const SQLCHAR*>(value), length < 0 ? SQL_NTS : length);
+                InText in =
+                    wide ? InText::of(static_cast<const SQLWCHAR*>(value),
+                                      length < 0
+                                          ? SQL_NTS
+                                          : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
+                         : InText::narrow(static_cast<const SQLCHAR*>(value),
+                                          length < 0 ? SQL_NTS : length);
                 a.text = in.utf8();
             } else {
                 a.integer = value;
             }
             std::lock_guard lock(journal_mutex_);
-            auto it = std::find_if(session_attributes_.begin(), session_attributes_.end(),
-                                   [&](const AttributeValue& v) { return v.attribute == attribute; });
-            if (it != session_attributes_.end()) *it = std::move(a);
-            else session_attributes_.push_back(std::move(a));
+            auto it =
+                std::find_if(session_attributes_.begin(), session_attributes_.end(),
+                             [&](const AttributeValue& v) { return v.attribute == attribute; });
+            if (it != session_attributes_.end())
+                *it = std::move(a);
+            else
+                session_attributes_.push_back(std::move(a));
         }
     }
     return rc;
 }
 
-SQLRETURN Connection::set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide) {
+SQLRETURN Connection::set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length,
+                                      bool wide) {
     if (wide ? api_->SQLSetConnectAttrW != nullptr : api_->SQLSetConnectAttr != nullptr)
         return wide ? api_->SQLSetConnectAttrW(target_, attribute, value, length)
                     : api_->SQLSetConnectAttr(target_, attribute, value, length);
@@ -181,12 +228,12 @@ SQLRETURN Connection::set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQ
     if (!connect_attr_is_text(attribute) || !value)
         return wide ? api_->SQLSetConnectAttr(target_, attribute, value, length)
                     : api_->SQLSetConnectAttrW(target_, attribute, value, length);
-    InText in = wide ? InText::of(static_cast<const SQLWCHAR*>(value),
-                                  length < 0 ? SQL_NTS : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
-                     : InText::narrow(static_cast<const SQLCHAR*>(value), length < 0 ? SQL_NTS : length);
+    InText in =
+        wide ? InText::of(static_cast<const SQLWCHAR*>(value),
+                          length < 0 ? SQL_NTS : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
+             : InText::narrow(static_cast<const SQLCHAR*>(value), length < 0 ? SQL_NTS : length);
     ConvertedText c = ConvertedText::from(in, !wide);
-    if (wide)
-        return api_->SQLSetConnectAttr(target_, attribute, c.a(), SQL_NTS);
+    if (wide) return api_->SQLSetConnectAttr(target_, attribute, c.a(), SQL_NTS);
     return api_->SQLSetConnectAttrW(target_, attribute, c.w(), SQL_NTS);
 }
 
@@ -201,7 +248,8 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
                     wide ? copy_out(to_utf16(a.text), static_cast<SQLWCHAR*>(value),
                                     capacity / static_cast<long>(sizeof(SQLWCHAR)), &full)
                          : copy_out(a.text, static_cast<SQLCHAR*>(value), capacity, &full);
-                if (length) *length = static_cast<SQLINTEGER>(wide ? full * sizeof(SQLWCHAR) : full);
+                if (length)
+                    *length = static_cast<SQLINTEGER>(wide ? full * sizeof(SQLWCHAR) : full);
                 if (truncated) {
                     diag().post("01004", "[odbc-retry] String data, right truncated");
                     return SQL_SUCCESS_WITH_INFO;
@@ -213,16 +261,31 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         }
         SQLULEN v;
         switch (attribute) {
-            case SQL_ATTR_CONNECTION_DEAD: v = SQL_CD_TRUE; break;
-            case SQL_ATTR_AUTOCOMMIT: v = SQL_AUTOCOMMIT_ON; break;
-            case SQL_ATTR_ACCESS_MODE: v = SQL_MODE_READ_WRITE; break;
-            case SQL_ATTR_LOGIN_TIMEOUT: v = 0; break;
-            case SQL_ATTR_CONNECTION_TIMEOUT: v = 0; break;
-            case SQL_ATTR_ODBC_CURSORS: v = SQL_CUR_USE_DRIVER; break;
-            case SQL_ATTR_TRACE: v = SQL_OPT_TRACE_OFF; break;
+            case SQL_ATTR_CONNECTION_DEAD:
+                v = SQL_CD_TRUE;
+                break;
+            case SQL_ATTR_AUTOCOMMIT:
+                v = SQL_AUTOCOMMIT_ON;
+                break;
+            case SQL_ATTR_ACCESS_MODE:
+                v = SQL_MODE_READ_WRITE;
+                break;
+            case SQL_ATTR_LOGIN_TIMEOUT:
+                v = 0;
+                break;
+            case SQL_ATTR_CONNECTION_TIMEOUT:
+                v = 0;
+                break;
+            case SQL_ATTR_ODBC_CURSORS:
+                v = SQL_CUR_USE_DRIVER;
+                break;
+            case SQL_ATTR_TRACE:
+                v = SQL_OPT_TRACE_OFF;
+                break;
             default:
                 return fail("08003", "[odbc-retry] connection not open: attribute " +
-                                         std::to_string(attribute) + " is known only after connect");
+                                         std::to_string(attribute) +
+                                         " is known only after connect");
         }
         write_integer_attribute(attribute, v, value, length);
         return SQL_SUCCESS;
@@ -236,16 +299,20 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             std::lock_guard lock(recovery_mutex_);
             uint64_t epoch = epoch_->load(std::memory_order_acquire);
             dead_probe(dead);
-            if (dead) lost_.store(true, std::memory_order_release);
-            else target_epoch_ = epoch;
+            if (dead)
+                lost_.store(true, std::memory_order_release);
+            else
+                target_epoch_ = epoch;
         }
         bool target_answered = false;
         if (!dead) {
-            auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
+            auto* get =
+                api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
             SQLUINTEGER flag = SQL_CD_FALSE;
             // The application's length pointer goes to the target: whether it is written for an
             // integer attribute is the target's choice (MariaDB leaves it alone).
-            if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, length))) {
+            if (get &&
+                SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, length))) {
                 dead = flag == SQL_CD_TRUE;
                 target_answered = true;
             }
@@ -277,8 +344,10 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         OutText{value, capacity, wide, true}, &full, !wide, truncated,
         [&](SQLPOINTER buffer, long cap, long* len) {
             SQLINTEGER l = 0;
-            SQLRETURN r = wide ? api_->SQLGetConnectAttr(target_, attribute, buffer, static_cast<SQLINTEGER>(cap), &l)
-                               : api_->SQLGetConnectAttrW(target_, attribute, buffer, static_cast<SQLINTEGER>(cap), &l);
+            SQLRETURN r = wide ? api_->SQLGetConnectAttr(target_, attribute, buffer,
+                                                         static_cast<SQLINTEGER>(cap), &l)
+                               : api_->SQLGetConnectAttrW(target_, attribute, buffer,
+                                                          static_cast<SQLINTEGER>(cap), &l);
             *len = l;
             return r;
         });
@@ -292,12 +361,19 @@ SQLRETURN Connection::get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT 
     if (!connected_) {
         const char* text = nullptr;
         switch (type) {
-            case SQL_DRIVER_NAME: text = "libodbcretry.so"; break;
-            case SQL_DRIVER_VER: text = "00.01.0000"; break;
-            case SQL_DRIVER_ODBC_VER: text = "03.51"; break;
+            case SQL_DRIVER_NAME:
+                text = "libodbcretry.so";
+                break;
+            case SQL_DRIVER_VER:
+                text = "00.01.0000";
+                break;
+            case SQL_DRIVER_ODBC_VER:
+                text = "03.51";
+                break;
             default:
                 return fail("08003", "[odbc-retry] connection not open: SQLGetInfo(" +
-                                         std::to_string(type) + ") is answered by the target after connect");
+                                         std::to_string(type) +
+                                         ") is answered by the target after connect");
         }
         long full = 0;
         bool truncated = wide ? copy_out(to_utf16(text), static_cast<SQLWCHAR*>(value),
@@ -320,16 +396,16 @@ SQLRETURN Connection::get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT 
                     : api_->SQLGetInfoW(target_, type, value, capacity, length);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(
-        OutText{value, capacity, wide, true}, &full, !wide, truncated,
-        [&](SQLPOINTER buffer, long cap, long* len) {
-            SQLSMALLINT l = 0;
-            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-            SQLRETURN r = wide ? api_->SQLGetInfo(target_, type, buffer, c, &l)
-                               : api_->SQLGetInfoW(target_, type, buffer, c, &l);
-            *len = l;
-            return r;
-        });
+    SQLRETURN rc =
+        call_converting(OutText{value, capacity, wide, true}, &full, !wide, truncated,
+                        [&](SQLPOINTER buffer, long cap, long* len) {
+                            SQLSMALLINT l = 0;
+                            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                            SQLRETURN r = wide ? api_->SQLGetInfo(target_, type, buffer, c, &l)
+                                               : api_->SQLGetInfoW(target_, type, buffer, c, &l);
+                            *len = l;
+                            return r;
+                        });
     if (length) *length = static_cast<SQLSMALLINT>(full);
     if (truncated) diag().post("01004", "[odbc-retry] String data, right truncated");
     return rc;
@@ -337,8 +413,8 @@ SQLRETURN Connection::get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT 
 
 void Connection::learn_target_functions() {
     target_functions_known_ = false;
-    if (api_->SQLGetFunctions &&
-        SQL_SUCCEEDED(api_->SQLGetFunctions(target_, SQL_API_ODBC3_ALL_FUNCTIONS, target_functions_)))
+    if (api_->SQLGetFunctions && SQL_SUCCEEDED(api_->SQLGetFunctions(
+                                     target_, SQL_API_ODBC3_ALL_FUNCTIONS, target_functions_)))
         target_functions_known_ = true;
     // A target that denies SQLGetDiagRec is read the way the driver manager reads it: SQLError.
     diag_via_sqlerror_ = target_functions_known_ && !target_supports(SQL_API_SQLGETDIAGREC) &&
@@ -352,8 +428,8 @@ SQLRETURN Connection::get_functions(SQLUSMALLINT function, SQLUSMALLINT* support
     auto yes = [&](SQLUSMALLINT id) -> bool {
         if (!exported_and_present(api, id)) return false;
         // The diagnostic functions and SQLGetFunctions are always odbc-retry's own.
-        if (id == SQL_API_SQLGETDIAGREC || id == SQL_API_SQLGETDIAGFIELD || id == SQL_API_SQLERROR ||
-            id == SQL_API_SQLGETFUNCTIONS)
+        if (id == SQL_API_SQLGETDIAGREC || id == SQL_API_SQLGETDIAGFIELD ||
+            id == SQL_API_SQLERROR || id == SQL_API_SQLGETFUNCTIONS)
             return true;
         return target_supports(id);
     };
@@ -375,7 +451,8 @@ SQLRETURN Connection::get_functions(SQLUSMALLINT function, SQLUSMALLINT* support
 
 SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
-    if (!api_->SQLEndTran) return fail("IM001", "[odbc-retry] the target driver does not support SQLEndTran");
+    if (!api_->SQLEndTran)
+        return fail("IM001", "[odbc-retry] the target driver does not support SQLEndTran");
     // A validation may find now that the connection (and its transaction) was lost.
     if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     if (finish_lost_transaction()) [[unlikely]] {
@@ -383,8 +460,10 @@ SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
         // has just been rolled back too. A COMMIT now must not look like it saved anything.
         if (completion == SQL_COMMIT) {
             target_state_->counters().replay_refusals.fetch_add(1, std::memory_order_relaxed);
-            return fail("08S01", "[odbc-retry] COMMIT refused: the transaction was rolled back by the server when "
-                                 "the connection was lost, nothing of it was committed; start it again");
+            return fail(
+                "08S01",
+                "[odbc-retry] COMMIT refused: the transaction was rolled back by the server when "
+                "the connection was lost, nothing of it was committed; start it again");
         }
         return SQL_SUCCESS;
     }
@@ -400,7 +479,9 @@ SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
     if (verdict.cls != ErrorClass::ConnectionLost || !config_.settings.recovery) {
         if (verdict.cls == ErrorClass::ConnectionLost && completion == SQL_COMMIT) {
             diag().capture_target(diag_source());
-            diag().post("08007", "[odbc-retry] the connection was lost during COMMIT: the outcome of the transaction is unknown");
+            diag().post("08007",
+                        "[odbc-retry] the connection was lost during COMMIT: the outcome of the "
+                        "transaction is unknown");
         }
         return rc;
     }
@@ -413,28 +494,35 @@ SQLRETURN Connection::native_sql(InText in, OutText out, SQLINTEGER* out_length)
     auto* w = api_->SQLNativeSqlW;
     if (!in.wide && a)
         return a(target_, const_cast<SQLCHAR*>(in.a()), static_cast<SQLINTEGER>(in.length),
-                 static_cast<SQLCHAR*>(out.buffer), static_cast<SQLINTEGER>(out.capacity), out_length);
+                 static_cast<SQLCHAR*>(out.buffer), static_cast<SQLINTEGER>(out.capacity),
+                 out_length);
     if (in.wide && w)
         return w(target_, const_cast<SQLWCHAR*>(in.w()), static_cast<SQLINTEGER>(in.length),
-                 static_cast<SQLWCHAR*>(out.buffer), static_cast<SQLINTEGER>(out.capacity), out_length);
-    if (!a && !w) return fail("IM001", "[odbc-retry] the target driver does not support SQLNativeSql");
+                 static_cast<SQLWCHAR*>(out.buffer), static_cast<SQLINTEGER>(out.capacity),
+                 out_length);
+    if (!a && !w)
+        return fail("IM001", "[odbc-retry] the target driver does not support SQLNativeSql");
     ConvertedText c = ConvertedText::from(in, !in.wide);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(out, &full, !in.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-        SQLINTEGER l = 0;
-        // sqliteodbc writes a terminator into the input at [capacity - 1], however short the
-        // input is; the capacity here is ours (at least 256), so the converted input gets the
-        // room (the padding is past the text and its terminator, its length is unchanged).
-        if (!c.is_null && in.wide && static_cast<long>(c.narrow.size()) < cap) c.narrow.resize(static_cast<size_t>(cap), '\0');
-        if (!c.is_null && !in.wide && static_cast<long>(c.wide.size()) < cap) c.wide.resize(static_cast<size_t>(cap), 0);
-        SQLRETURN r = in.wide ? a(target_, c.a(), static_cast<SQLINTEGER>(c.length), static_cast<SQLCHAR*>(buffer),
-                                  static_cast<SQLINTEGER>(cap), &l)
-                              : w(target_, c.w(), static_cast<SQLINTEGER>(c.length), static_cast<SQLWCHAR*>(buffer),
-                                  static_cast<SQLINTEGER>(cap), &l);
-        *len = l;
-        return r;
-    });
+    SQLRETURN rc = call_converting(
+        out, &full, !in.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+            SQLINTEGER l = 0;
+            // sqliteodbc writes a terminator into the input at [capacity - 1], however short the
+            // input is; the capacity here is ours (at least 256), so the converted input gets the
+            // room (the padding is past the text and its terminator, its length is unchanged).
+            if (!c.is_null && in.wide && static_cast<long>(c.narrow.size()) < cap)
+                c.narrow.resize(static_cast<size_t>(cap), '\0');
+            if (!c.is_null && !in.wide && static_cast<long>(c.wide.size()) < cap)
+                c.wide.resize(static_cast<size_t>(cap), 0);
+            SQLRETURN r = in.wide
+                              ? a(target_, c.a(), static_cast<SQLINTEGER>(c.length),
+                                  static_cast<SQLCHAR*>(buffer), static_cast<SQLINTEGER>(cap), &l)
+                              : w(target_, c.w(), static_cast<SQLINTEGER>(c.length),
+                                  static_cast<SQLWCHAR*>(buffer), static_cast<SQLINTEGER>(cap), &l);
+            *len = l;
+            return r;
+        });
     if (out_length) *out_length = static_cast<SQLINTEGER>(full);
     if (truncated) diag().post("01004", "[odbc-retry] String data, right truncated");
     return rc;
@@ -443,14 +531,17 @@ SQLRETURN Connection::native_sql(InText in, OutText out, SQLINTEGER* out_length)
 SQLRETURN Connection::cancel_handle() {
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
     if (!api_->SQLCancelHandle)
-        return fail("IM001", "[odbc-retry] the target driver does not support SQLCancelHandle on a connection");
+        return fail(
+            "IM001",
+            "[odbc-retry] the target driver does not support SQLCancelHandle on a connection");
     return api_->SQLCancelHandle(SQL_HANDLE_DBC, target_);
 }
 
 SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
     if (!out) return fail("HY009", "[odbc-retry] null output handle pointer");
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
-    if (!current(session_.load(std::memory_order_relaxed)) || lost_.load(std::memory_order_relaxed)) {
+    if (!current(session_.load(std::memory_order_relaxed)) ||
+        lost_.load(std::memory_order_relaxed)) {
         if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
     SQLHSTMT target = nullptr;
@@ -490,7 +581,8 @@ void Connection::forget(Statement* s) {
 
 void Connection::forget(Descriptor* d) {
     std::lock_guard lock(children_mutex_);
-    descriptors_.erase(std::remove(descriptors_.begin(), descriptors_.end(), d), descriptors_.end());
+    descriptors_.erase(std::remove(descriptors_.begin(), descriptors_.end(), d),
+                       descriptors_.end());
 }
 
 Descriptor* Connection::explicit_descriptor(SQLHDESC target) {
@@ -568,7 +660,8 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     ConfigInputs inputs;
     inputs.dsn = dsn;
     inputs.connection_string = pairs;
-    if (auto error = resolve_config(inputs, config_)) return fail(error->sqlstate.c_str(), error->message);
+    if (auto error = resolve_config(inputs, config_))
+        return fail(error->sqlstate.c_str(), error->message);
     configure_logging(config_);
     const Settings& s = config_.settings;
 
@@ -580,10 +673,12 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
         std::string driver = dsn_driver(s.target_dsn);
         if (driver.empty())
             return fail("IM002", "[odbc-retry] TargetDSN '" + s.target_dsn + "' (from " +
-                                     config_.values["TargetDSN"].origin + ") is not a data source in odbc.ini");
+                                     config_.values["TargetDSN"].origin +
+                                     ") is not a data source in odbc.ini");
         if (driver == "ODBC Retry" || driver.find("libodbcretry") != std::string::npos)
-            return fail("HY000", "[odbc-retry] TargetDSN '" + s.target_dsn +
-                                     "' points at odbc-retry itself; it must name a DSN of the real driver");
+            return fail("HY000",
+                        "[odbc-retry] TargetDSN '" + s.target_dsn +
+                            "' points at odbc-retry itself; it must name a DSN of the real driver");
         library = resolve_driver_library(driver, error);
         target_pairs.push_back({"DSN", s.target_dsn});
         target_dsn_section = read_odbc_ini_section(s.target_dsn);
@@ -592,8 +687,10 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
         target_pairs.push_back({"DRIVER", s.target_driver});
     }
     if (library.empty())
-        return fail("IM002", "[odbc-retry] " + error + " (TargetDriver/TargetDSN from " +
-                                 config_.values[s.target_dsn.empty() ? "TargetDriver" : "TargetDSN"].origin + ")");
+        return fail("IM002",
+                    "[odbc-retry] " + error + " (TargetDriver/TargetDSN from " +
+                        config_.values[s.target_dsn.empty() ? "TargetDriver" : "TargetDSN"].origin +
+                        ")");
     auto driver = TargetDriver::load(library, error);
     if (!driver) return fail("IM003", "[odbc-retry] " + error);
     if (driver->path().find("libodbcretry") != std::string::npos)
@@ -615,10 +712,12 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     for (const auto& kv : config_.forwarded) all.push_back(kv);
     family_ = detect_family(driver->path() + " " + s.target_driver + " " +
                             (s.target_dsn.empty() ? std::string() : dsn_driver(s.target_dsn)));
-    std::string host = first_of(all, {"Server", "Servername", "Host", "Hostname", "Address", "Addr"});
+    std::string host =
+        first_of(all, {"Server", "Servername", "Host", "Hostname", "Address", "Addr"});
     std::string port = first_of(all, {"Port"});
     std::string database = first_of(all, {"Database", "DB", "Dbname", "DatabaseName"});
-    target_description_ = (s.target_dsn.empty() ? "driver " + s.target_driver : "DSN " + s.target_dsn);
+    target_description_ =
+        (s.target_dsn.empty() ? "driver " + s.target_driver : "DSN " + s.target_dsn);
     std::string key = std::string(to_string(family_)) + "://" + (host.empty() ? "-" : host) + ":" +
                       (port.empty() ? "-" : port) + "/" + (database.empty() ? "-" : database);
     if (host.empty() && database.empty()) key += "?" + target_description_;
@@ -637,14 +736,20 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
         std::string v = first_of(all, keys);
         return v == "1" || iequals(v, "yes") || iequals(v, "true") || iequals(v, "on");
     };
-    if (s.replay_resume_fetch == "yes") resume_fetch_enabled_ = s.recovery;
-    else if (s.replay_resume_fetch == "no") resume_fetch_enabled_ = false;
-    else if (family_ == DriverFamily::Postgres) resume_fetch_enabled_ = s.recovery && key_is_on({"UseDeclareFetch", "B6"});
-    else if (family_ == DriverFamily::MySql) resume_fetch_enabled_ = s.recovery && key_is_on({"NO_CACHE"});
-    else if (family_ == DriverFamily::Sqlite) resume_fetch_enabled_ = false;
-    else resume_fetch_enabled_ = s.recovery;
-    mariadb_conn_timeout_ = s.hang_protection && family_ == DriverFamily::MySql && !find_key(all, "CONN_TIMEOUT") &&
-                            !find_key(all, "CONNECTTIMEOUT");
+    if (s.replay_resume_fetch == "yes")
+        resume_fetch_enabled_ = s.recovery;
+    else if (s.replay_resume_fetch == "no")
+        resume_fetch_enabled_ = false;
+    else if (family_ == DriverFamily::Postgres)
+        resume_fetch_enabled_ = s.recovery && key_is_on({"UseDeclareFetch", "B6"});
+    else if (family_ == DriverFamily::MySql)
+        resume_fetch_enabled_ = s.recovery && key_is_on({"NO_CACHE"});
+    else if (family_ == DriverFamily::Sqlite)
+        resume_fetch_enabled_ = false;
+    else
+        resume_fetch_enabled_ = s.recovery;
+    mariadb_conn_timeout_ = s.hang_protection && family_ == DriverFamily::MySql &&
+                            !find_key(all, "CONN_TIMEOUT") && !find_key(all, "CONNECTTIMEOUT");
     for (const auto& kv : config_.forwarded) target_pairs.push_back(kv);
     target_connection_string = format_connection_string(target_pairs);
     return SQL_SUCCESS;
@@ -655,7 +760,8 @@ SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
         SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_DBC, target_env_, &target_);
         if (!SQL_SUCCEEDED(rc) || !target_) {
             target_ = nullptr;
-            return fail("IM005", "[odbc-retry] the target driver could not allocate a connection handle");
+            return fail("IM005",
+                        "[odbc-retry] the target driver could not allocate a connection handle");
         }
     }
     bool app_login_timeout = false;
@@ -665,14 +771,16 @@ SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
         SQLRETURN rc;
         if (a.is_text) {
             if (api_->SQLSetConnectAttr)
-                rc = api_->SQLSetConnectAttr(target_, a.attribute, const_cast<char*>(a.text.c_str()), SQL_NTS);
+                rc = api_->SQLSetConnectAttr(target_, a.attribute,
+                                             const_cast<char*>(a.text.c_str()), SQL_NTS);
             else {
                 WString w = to_utf16(a.text);
                 rc = api_->SQLSetConnectAttrW(target_, a.attribute, w.data(), SQL_NTS);
             }
         } else {
-            rc = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
-                                         : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
+            rc = api_->SQLSetConnectAttr
+                     ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
+                     : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
         }
         (void)rc;  // as a driver would have: an attribute the target rejects keeps its default
     }
@@ -687,9 +795,11 @@ SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
         auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
         auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
         SQLUINTEGER current = 0;
-        if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_LOGIN_TIMEOUT, &current, sizeof current, nullptr)))
+        if (get &&
+            SQL_SUCCEEDED(get(target_, SQL_ATTR_LOGIN_TIMEOUT, &current, sizeof current, nullptr)))
             target_default_login_timeout_ = current;
-        if (set && SQL_SUCCEEDED(set(target_, SQL_ATTR_LOGIN_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0)))
+        if (set && SQL_SUCCEEDED(set(target_, SQL_ATTR_LOGIN_TIMEOUT,
+                                     reinterpret_cast<SQLPOINTER>(seconds), 0)))
             hang_protection_login_timeout_ = true;
     }
     return SQL_SUCCESS;
@@ -711,12 +821,13 @@ SQLRETURN Connection::target_driver_connect(const std::string& cs, bool wide, SQ
     if ((wide && api_->SQLDriverConnectW) || !api_->SQLDriverConnect) {
         WString w = to_utf16(cs);
         WString out(static_cast<size_t>(capacity), 0);
-        return api_->SQLDriverConnectW(target_, window, w.data(), SQL_NTS, out.data(), capacity, &out_length,
-                                       completion);
+        return api_->SQLDriverConnectW(target_, window, w.data(), SQL_NTS, out.data(), capacity,
+                                       &out_length, completion);
     }
     std::string out(static_cast<size_t>(capacity), '\0');
-    return api_->SQLDriverConnect(target_, window, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs.c_str())), SQL_NTS,
-                                  reinterpret_cast<SQLCHAR*>(out.data()), capacity, &out_length, completion);
+    return api_->SQLDriverConnect(
+        target_, window, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs.c_str())), SQL_NTS,
+        reinterpret_cast<SQLCHAR*>(out.data()), capacity, &out_length, completion);
 }
 
 std::chrono::milliseconds Connection::app_login_timeout() const {
@@ -726,15 +837,16 @@ std::chrono::milliseconds Connection::app_login_timeout() const {
     return std::chrono::milliseconds(0);
 }
 
-SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND window, SQLUSMALLINT completion,
-                                const char* operation, std::atomic<bool>* cancel) {
+SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND window,
+                                SQLUSMALLINT completion, const char* operation,
+                                std::atomic<bool>* cancel) {
     if (!cancel) cancel = &cancel_;
     const Settings& s = config_.settings;
     RetrySettings policy = make_retry_settings(s);
     cancel->store(false, std::memory_order_relaxed);
     target_state_->refill_budget(steady_clock_instance().now());
-    RetryState state(policy, steady_clock_instance(), default_random(), app_login_timeout(), &target_state_->budget(),
-                     target_state_->breaker(), cancel);
+    RetryState state(policy, steady_clock_instance(), default_random(), app_login_timeout(),
+                     &target_state_->budget(), target_state_->breaker(), cancel);
     TargetCounters& counters = target_state_->counters();
     std::vector<DiagRecord> last_records;
     for (;;) {
@@ -754,11 +866,13 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         // Each attempt gets at most what is left of the deadline.
         std::chrono::milliseconds limit(0);
         if (auto deadline = state.deadline())
-            limit = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - steady_clock_instance().now());
+            limit = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *deadline - steady_clock_instance().now());
         if (SQLRETURN rc = open_target_dbc(limit); rc != SQL_SUCCESS) return rc;
         std::string cs = target_cs;
         if (mariadb_conn_timeout_ && limit.count() > 0)
-            cs += "CONN_TIMEOUT=" + std::to_string(std::max<long long>(1, (limit.count() + 999) / 1000)) + ";";
+            cs += "CONN_TIMEOUT=" +
+                  std::to_string(std::max<long long>(1, (limit.count() + 999) / 1000)) + ";";
         SQLRETURN rc = target_driver_connect(cs, wide, window, completion);
         if (SQL_SUCCEEDED(rc)) {
             state.on_success();
@@ -777,16 +891,23 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                 diag().capture_target(diag_source());
                 close_target_dbc();
                 counters.connect_failures.fetch_add(1, std::memory_order_relaxed);
-                log_give_up(operation, "not retryable (" + std::string(to_string(verdict.cls)) + ", " +
-                                           std::string(verdict.rule_name) + ")",
-                            target_description_, last_records.empty() ? nullptr : &last_records[verdict.record], secrets_);
+                log_give_up(operation,
+                            "not retryable (" + std::string(to_string(verdict.cls)) + ", " +
+                                std::string(verdict.rule_name) + ")",
+                            target_description_,
+                            last_records.empty() ? nullptr : &last_records[verdict.record],
+                            secrets_);
                 return SQL_ERROR;
             }
             break;
         }
         counters.connect_retries.fetch_add(1, std::memory_order_relaxed);
-        AttemptReport report{operation, state.attempts(), policy.max_attempts, &verdict,
-                             last_records.empty() ? nullptr : &last_records[verdict.record], decision.delay,
+        AttemptReport report{operation,
+                             state.attempts(),
+                             policy.max_attempts,
+                             &verdict,
+                             last_records.empty() ? nullptr : &last_records[verdict.record],
+                             decision.delay,
                              &target_description_};
         log_retry(report, secrets_);
         close_target_dbc();
@@ -805,7 +926,8 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         if (state.stop_reason() == StopReason::Breaker) {
             if (CircuitBreaker* b = target_state_->breaker()) {
                 auto now = steady_clock_instance().now();
-                auto next = std::chrono::duration_cast<std::chrono::milliseconds>(b->next_allowed(now) - now);
+                auto next = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    b->next_allowed(now) - now);
                 message += "; target " + target_description_ + "; next probe in " +
                            std::to_string(std::max<long long>(0, next.count())) + " ms";
             }
@@ -813,14 +935,14 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         d.post("08001", message);
         counters.give_ups.fetch_add(1, std::memory_order_relaxed);
         counters.connect_failures.fetch_add(1, std::memory_order_relaxed);
-        log_give_up(operation, message, target_description_, last_records.empty() ? nullptr : &last_records.back(),
-                    secrets_);
+        log_give_up(operation, message, target_description_,
+                    last_records.empty() ? nullptr : &last_records.back(), secrets_);
     }
     return SQL_ERROR;
 }
 
-SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
-                                   SQLHWND window, SQLUSMALLINT completion) {
+SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn,
+                                   bool wide, SQLHWND window, SQLUSMALLINT completion) {
     if (connected_ || browsing_) return fail("08002", "[odbc-retry] connection already in use");
     std::string target_cs;
     SQLRETURN rc = prepare_target(pairs, dsn, target_cs);
@@ -857,8 +979,8 @@ SQLRETURN Connection::connect(InText dsn, InText user, InText password) {
     return connect_with(pairs, name, dsn.wide, nullptr, SQL_DRIVER_NOPROMPT);
 }
 
-SQLRETURN Connection::driver_connect(SQLHWND window, InText in, OutText out, SQLSMALLINT* out_length,
-                                     SQLUSMALLINT completion) {
+SQLRETURN Connection::driver_connect(SQLHWND window, InText in, OutText out,
+                                     SQLSMALLINT* out_length, SQLUSMALLINT completion) {
     if (in.null()) return fail("HY009", "[odbc-retry] null connection string");
     std::string text = in.utf8();
     std::string error;
@@ -867,7 +989,8 @@ SQLRETURN Connection::driver_connect(SQLHWND window, InText in, OutText out, SQL
     std::string dsn;
     if (const KeyValue* k = find_key(*pairs, "DSN")) dsn = k->value;
     if (find_key(*pairs, "FILEDSN") && !find_key(*pairs, "DRIVER"))
-        return fail("HY000", "[odbc-retry] FILEDSN is resolved by the driver manager, not odbc-retry");
+        return fail("HY000",
+                    "[odbc-retry] FILEDSN is resolved by the driver manager, not odbc-retry");
     if (dsn.empty() && !find_key(*pairs, "DRIVER")) dsn = "DEFAULT";
     SQLRETURN rc = connect_with(*pairs, dsn, in.wide, window, completion);
     if (!SQL_SUCCEEDED(rc)) return rc;
@@ -876,13 +999,16 @@ SQLRETURN Connection::driver_connect(SQLHWND window, InText in, OutText out, SQL
     bool truncated = false;
     if (out.buffer || out_length) {
         if (in.wide)
-            truncated = copy_out(in.utf16(), static_cast<SQLWCHAR*>(out.buffer), out.capacity, &full);
+            truncated =
+                copy_out(in.utf16(), static_cast<SQLWCHAR*>(out.buffer), out.capacity, &full);
         else
             truncated = copy_out(text, static_cast<SQLCHAR*>(out.buffer), out.capacity, &full);
         if (out_length) *out_length = static_cast<SQLSMALLINT>(full);
     }
     if (truncated) {
-        diag().post("01004", "[odbc-retry] String data, right truncated: the output connection string buffer is too small");
+        diag().post("01004",
+                    "[odbc-retry] String data, right truncated: the output connection string "
+                    "buffer is too small");
         return SQL_SUCCESS_WITH_INFO;
     }
     return rc;
@@ -911,30 +1037,35 @@ SQLRETURN Connection::browse_connect(InText in, OutText out, SQLSMALLINT* out_le
     bool truncated = false;
     bool target_wide = api_->SQLBrowseConnectW && (in.wide || !api_->SQLBrowseConnect);
     bool need_data = false;
-    SQLRETURN rc = call_converting(out, &full, target_wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-        SQLSMALLINT l = 0;
-        auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-        SQLRETURN r;
-        if (target_wide) {
-            WString w = to_utf16(target_text);
-            r = api_->SQLBrowseConnectW(target_, w.data(), static_cast<SQLSMALLINT>(w.size()),
-                                        static_cast<SQLWCHAR*>(buffer), c, &l);
-        } else {
-            r = api_->SQLBrowseConnect(target_, reinterpret_cast<SQLCHAR*>(target_text.data()),
-                                       static_cast<SQLSMALLINT>(target_text.size()), static_cast<SQLCHAR*>(buffer), c, &l);
-        }
-        *len = l;
-        if (r == SQL_NEED_DATA) {  // more keys wanted: the output string is valid
-            need_data = true;
-            return static_cast<SQLRETURN>(SQL_SUCCESS);
-        }
-        return r;
-    });
+    SQLRETURN rc = call_converting(
+        out, &full, target_wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+            SQLSMALLINT l = 0;
+            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+            SQLRETURN r;
+            if (target_wide) {
+                WString w = to_utf16(target_text);
+                r = api_->SQLBrowseConnectW(target_, w.data(), static_cast<SQLSMALLINT>(w.size()),
+                                            static_cast<SQLWCHAR*>(buffer), c, &l);
+            } else {
+                r = api_->SQLBrowseConnect(target_, reinterpret_cast<SQLCHAR*>(target_text.data()),
+                                           static_cast<SQLSMALLINT>(target_text.size()),
+                                           static_cast<SQLCHAR*>(buffer), c, &l);
+            }
+            *len = l;
+            if (r == SQL_NEED_DATA) {  // more keys wanted: the output string is valid
+                need_data = true;
+                return static_cast<SQLRETURN>(SQL_SUCCESS);
+            }
+            return r;
+        });
     if (need_data && SQL_SUCCEEDED(rc)) rc = SQL_NEED_DATA;
     if (out_length) *out_length = static_cast<SQLSMALLINT>(full);
-    if (rc == SQL_NEED_DATA) browsing_ = true;
-    else if (SQL_SUCCEEDED(rc)) browsing_ = false, connected_ = true;
-    else if (rc == SQL_ERROR) browsing_ = false;
+    if (rc == SQL_NEED_DATA)
+        browsing_ = true;
+    else if (SQL_SUCCEEDED(rc))
+        browsing_ = false, connected_ = true;
+    else if (rc == SQL_ERROR)
+        browsing_ = false;
     return rc;
 }
 

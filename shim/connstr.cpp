@@ -7,7 +7,8 @@ namespace odbcretry {
 bool iequals(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
             return false;
     return true;
 }
@@ -24,7 +25,8 @@ std::string_view trim(std::string_view s) {
 }
 }  // namespace
 
-std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view text, std::string& error) {
+std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view text,
+                                                             std::string& error) {
     std::vector<KeyValue> out;
     size_t i = 0;
     const size_t n = text.size();
@@ -36,9 +38,10 @@ std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view te
         if (text[i] == '\0') break;
         size_t eq = text.find_first_of("=;", i);
         if (eq == std::string_view::npos || text[eq] != '=') {
-            error = "malformed connection string: '" +
-                    std::string(trim(text.substr(i, eq == std::string_view::npos ? n - i : eq - i))) +
-                    "' has no '='";
+            error =
+                "malformed connection string: '" +
+                std::string(trim(text.substr(i, eq == std::string_view::npos ? n - i : eq - i))) +
+                "' has no '='";
             return std::nullopt;
         }
         std::string key(trim(text.substr(i, eq - i)));
@@ -66,7 +69,8 @@ std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view te
                 value += text[i++];
             }
             if (!closed) {
-                error = "malformed connection string: the value of '" + key + "' has no closing '}'";
+                error =
+                    "malformed connection string: the value of '" + key + "' has no closing '}'";
                 return std::nullopt;
             }
             while (i < n && text[i] != ';') ++i;  // ignore anything between '}' and ';'
@@ -86,10 +90,12 @@ std::string format_connection_string(const std::vector<KeyValue>& pairs) {
     for (const auto& kv : pairs) {
         out += kv.key;
         out += '=';
-        // Unbraced values are trimmed when parsed: any leading or trailing white space needs braces.
-        bool brace = kv.value.find_first_of(";{}") != std::string::npos ||
-                     (!kv.value.empty() && (std::isspace(static_cast<unsigned char>(kv.value.front())) ||
-                                            std::isspace(static_cast<unsigned char>(kv.value.back()))));
+        // Unbraced values are trimmed when parsed: any leading or trailing white space needs
+        // braces.
+        bool brace =
+            kv.value.find_first_of(";{}") != std::string::npos ||
+            (!kv.value.empty() && (std::isspace(static_cast<unsigned char>(kv.value.front())) ||
+                                   std::isspace(static_cast<unsigned char>(kv.value.back()))));
         if (brace) {
             out += '{';
             for (char c : kv.value) {
@@ -106,16 +112,17 @@ std::string format_connection_string(const std::vector<KeyValue>& pairs) {
 }
 
 bool is_secret_key(std::string_view key) {
-    static constexpr std::string_view exact[] = {"PWD", "Password", "Passwd", "Pass", "Token",
-                                                 "AccessToken", "Secret", "ApiKey", "SSLPassword"};
+    static constexpr std::string_view exact[] = {"PWD",    "Password", "Passwd",
+                                                 "Pass",   "Token",    "AccessToken",
+                                                 "Secret", "ApiKey",   "SSLPassword"};
     for (auto e : exact)
         if (iequals(key, e)) return true;
     // Anything whose name says it is a password, token or secret.
     std::string lower(key);
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower.find("password") != std::string::npos || lower.find("passwd") != std::string::npos ||
-           lower.find("secret") != std::string::npos || lower.find("token") != std::string::npos ||
-           lower == "pwd" || lower.ends_with("pwd");
+    return lower.find("password") != std::string::npos ||
+           lower.find("passwd") != std::string::npos || lower.find("secret") != std::string::npos ||
+           lower.find("token") != std::string::npos || lower == "pwd" || lower.ends_with("pwd");
 }
 
 std::string mask_secrets(std::string_view text) {

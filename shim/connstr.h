@@ -17,7 +17,8 @@ bool istarts_with(std::string_view s, std::string_view prefix);
 
 // Parses a connection string. Returns nullopt and sets `error` on malformed input (an unclosed
 // brace, a key without '='). Empty segments are skipped. Keys keep their spelling.
-std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view text, std::string& error);
+std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view text,
+                                                             std::string& error);
 
 // Formats pairs back, bracing values that need it.
 std::string format_connection_string(const std::vector<KeyValue>& pairs);

@@ -19,7 +19,8 @@ SQLRETURN call_converting(const OutText& out, long* app_length, bool target_wide
                           Call&& call) {
     truncated = false;
     const long unit = target_wide ? static_cast<long>(sizeof(SQLWCHAR)) : 1;
-    long app_chars = out.in_bytes && out.wide ? out.capacity / static_cast<long>(sizeof(SQLWCHAR)) : out.capacity;
+    long app_chars = out.in_bytes && out.wide ? out.capacity / static_cast<long>(sizeof(SQLWCHAR))
+                                              : out.capacity;
     // Characters the target may need: UTF-8 takes up to 3 bytes per UTF-16 unit.
     long chars = target_wide ? app_chars + 1 : app_chars * 3 + 1;
     if (chars < 256) chars = 256;
@@ -41,14 +42,16 @@ SQLRETURN call_converting(const OutText& out, long* app_length, bool target_wide
     if (got_chars >= chars) got_chars = chars - 1;
     long full = 0;
     if (out.wide) {
-        WString text = target_wide ? WString(reinterpret_cast<const SQLWCHAR*>(buffer.data()),
-                                             static_cast<size_t>(got_chars))
-                                   : to_utf16(std::string_view(buffer.data(), static_cast<size_t>(got_chars)));
+        WString text =
+            target_wide ? WString(reinterpret_cast<const SQLWCHAR*>(buffer.data()),
+                                  static_cast<size_t>(got_chars))
+                        : to_utf16(std::string_view(buffer.data(), static_cast<size_t>(got_chars)));
         truncated = copy_out(text, static_cast<SQLWCHAR*>(out.buffer), app_chars, &full);
         if (out.in_bytes) full *= static_cast<long>(sizeof(SQLWCHAR));
     } else {
-        std::string text = target_wide ? to_utf8(reinterpret_cast<const SQLWCHAR*>(buffer.data()), got_chars)
-                                       : std::string(buffer.data(), static_cast<size_t>(got_chars));
+        std::string text =
+            target_wide ? to_utf8(reinterpret_cast<const SQLWCHAR*>(buffer.data()), got_chars)
+                        : std::string(buffer.data(), static_cast<size_t>(got_chars));
         truncated = copy_out(text, static_cast<SQLCHAR*>(out.buffer), out.capacity, &full);
     }
     if (app_length) *app_length = full;

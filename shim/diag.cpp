@@ -53,8 +53,9 @@ bool DiagArea::read_target_record(const TargetDiagSource& s, int rec, DiagRecord
         }
         if (!SQL_SUCCEEDED(rc)) return false;
         text.resize(strnlen(text.c_str(), text.size()));
-        out = {std::string(reinterpret_cast<char*>(state), strnlen(reinterpret_cast<char*>(state), 5)),
-               native, std::move(text)};
+        out = {
+            std::string(reinterpret_cast<char*>(state), strnlen(reinterpret_cast<char*>(state), 5)),
+            native, std::move(text)};
         return true;
     }
     if (api.SQLGetDiagRecW) {
@@ -91,15 +92,19 @@ void DiagArea::capture_once(const TargetDiagSource& s) {
         if (api.SQLError) {
             SQLCHAR state[6] = {};
             std::string text(SQL_MAX_MESSAGE_LENGTH * 4, '\0');
-            rc = api.SQLError(env, dbc, stmt, state, &native, reinterpret_cast<SQLCHAR*>(text.data()),
+            rc = api.SQLError(env, dbc, stmt, state, &native,
+                              reinterpret_cast<SQLCHAR*>(text.data()),
                               static_cast<SQLSMALLINT>(text.size()), &len);
             if (!SQL_SUCCEEDED(rc)) break;
             text.resize(strnlen(text.c_str(), text.size()));
-            r = {std::string(reinterpret_cast<char*>(state), strnlen(reinterpret_cast<char*>(state), 5)), native, text};
+            r = {std::string(reinterpret_cast<char*>(state),
+                             strnlen(reinterpret_cast<char*>(state), 5)),
+                 native, text};
         } else if (api.SQLErrorW) {
             SQLWCHAR state[6] = {};
             WString text(SQL_MAX_MESSAGE_LENGTH * 2, 0);
-            rc = api.SQLErrorW(env, dbc, stmt, state, &native, text.data(), static_cast<SQLSMALLINT>(text.size()), &len);
+            rc = api.SQLErrorW(env, dbc, stmt, state, &native, text.data(),
+                               static_cast<SQLSMALLINT>(text.size()), &len);
             if (!SQL_SUCCEEDED(rc)) break;
             r = {to_utf8(state, SQL_NTS), native, to_utf8(text.data(), SQL_NTS)};
         } else {
@@ -154,7 +159,8 @@ void DiagArea::set_captured(std::vector<DiagRecord> records) {
     dirty_.store(true, std::memory_order_relaxed);
 }
 
-void DiagArea::set_leading(const char* sqlstate, std::string message, std::vector<DiagRecord> records) {
+void DiagArea::set_leading(const char* sqlstate, std::string message,
+                           std::vector<DiagRecord> records) {
     records.insert(records.begin(), DiagRecord{sqlstate, 0, std::move(message)});
     set_captured(std::move(records));
 }
@@ -196,10 +202,12 @@ void put_state(const std::string& state, bool wide, SQLCHAR* out) {
     if (!out) return;
     if (wide) {
         auto* w = reinterpret_cast<SQLWCHAR*>(out);
-        for (size_t i = 0; i < 5; ++i) w[i] = i < state.size() ? static_cast<SQLWCHAR>(state[i]) : u' ';
+        for (size_t i = 0; i < 5; ++i)
+            w[i] = i < state.size() ? static_cast<SQLWCHAR>(state[i]) : u' ';
         w[5] = 0;
     } else {
-        for (size_t i = 0; i < 5; ++i) out[i] = i < state.size() ? static_cast<SQLCHAR>(state[i]) : ' ';
+        for (size_t i = 0; i < 5; ++i)
+            out[i] = i < state.size() ? static_cast<SQLCHAR>(state[i]) : ' ';
         out[5] = 0;
     }
 }
@@ -213,7 +221,8 @@ SQLRETURN put_record(const DiagRecord& r, bool wide, SQLCHAR* state, SQLINTEGER*
 
 // Forwards to the target's SQLGetDiagRec in the application's form, converting if needed.
 SQLRETURN forward_rec(const TargetDiagSource& s, SQLSMALLINT rec, bool wide, SQLCHAR* state,
-                      SQLINTEGER* native, void* message, SQLSMALLINT capacity, SQLSMALLINT* length) {
+                      SQLINTEGER* native, void* message, SQLSMALLINT capacity,
+                      SQLSMALLINT* length) {
     const TargetApi& api = *s.api;
     if (!wide && api.SQLGetDiagRec)
         return api.SQLGetDiagRec(s.type, s.handle, rec, state, native,
@@ -226,15 +235,16 @@ SQLRETURN forward_rec(const TargetDiagSource& s, SQLSMALLINT rec, bool wide, SQL
 
 }  // namespace
 
-SQLRETURN DiagArea::get_rec(const TargetDiagSource& s, SQLSMALLINT rec, bool wide,
-                            SQLCHAR* state, SQLINTEGER* native, void* message,
-                            SQLSMALLINT capacity, SQLSMALLINT* length) {
+SQLRETURN DiagArea::get_rec(const TargetDiagSource& s, SQLSMALLINT rec, bool wide, SQLCHAR* state,
+                            SQLINTEGER* native, void* message, SQLSMALLINT capacity,
+                            SQLSMALLINT* length) {
     if (rec <= 0 || capacity < 0) return SQL_ERROR;
     std::lock_guard lock(mutex_);
     capture_once(s);
     bool direct = !captured_mode_ && s.usable() &&
                   (wide ? s.api->SQLGetDiagRecW != nullptr : s.api->SQLGetDiagRec != nullptr);
-    if (direct && own_.empty()) return forward_rec(s, rec, wide, state, native, message, capacity, length);
+    if (direct && own_.empty())
+        return forward_rec(s, rec, wide, state, native, message, capacity, length);
     int base = captured_mode_ ? static_cast<int>(captured_.size()) : target_count(s);
     if (rec <= base) {
         if (captured_mode_)
@@ -259,7 +269,8 @@ SQLRETURN DiagArea::next_error(const TargetDiagSource& s, bool wide, SQLCHAR* st
         rec = sqlerror_next_++;
         dirty_.store(true, std::memory_order_relaxed);
     }
-    SQLRETURN rc = get_rec(s, static_cast<SQLSMALLINT>(rec), wide, state, native, message, capacity, length);
+    SQLRETURN rc =
+        get_rec(s, static_cast<SQLSMALLINT>(rec), wide, state, native, message, capacity, length);
     if (rc == SQL_NO_DATA && state) put_state("00000", wide, state);
     return rc;
 }
@@ -285,14 +296,15 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
         if (!is_string) return other(s.type, s.handle, rec, field, value, capacity, length);
         long full = 0;
         bool truncated = false;
-        SQLRETURN rc = call_converting(OutText{value, capacity, wide, true}, &full, !wide, truncated,
-                                       [&](SQLPOINTER buffer, long cap, long* len) {
-                                           SQLSMALLINT l = 0;
-                                           auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                                           SQLRETURN r = other(s.type, s.handle, rec, field, buffer, c, &l);
-                                           *len = l;
-                                           return r;
-                                       });
+        SQLRETURN rc =
+            call_converting(OutText{value, capacity, wide, true}, &full, !wide, truncated,
+                            [&](SQLPOINTER buffer, long cap, long* len) {
+                                SQLSMALLINT l = 0;
+                                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                                SQLRETURN r = other(s.type, s.handle, rec, field, buffer, c, &l);
+                                *len = l;
+                                return r;
+                            });
         if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
         return rc;
     };
@@ -301,7 +313,8 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
         if (field == SQL_DIAG_NUMBER) {
             if (target_live && own_.empty()) return forward();
             int base = captured_mode_ ? static_cast<int>(captured_.size()) : target_count(s);
-            if (value) *static_cast<SQLINTEGER*>(value) = base + static_cast<SQLINTEGER>(own_.size());
+            if (value)
+                *static_cast<SQLINTEGER*>(value) = base + static_cast<SQLINTEGER>(own_.size());
             return SQL_SUCCESS;
         }
         if (field == SQL_DIAG_RETURNCODE) {
@@ -342,22 +355,28 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
     bool odbc_class = r->sqlstate.rfind("IM", 0) == 0 || r->sqlstate.rfind("HY", 0) == 0 ||
                       r->sqlstate.rfind("01S", 0) == 0;
     switch (field) {
-        case SQL_DIAG_SQLSTATE: return put_text(r->sqlstate);
-        case SQL_DIAG_MESSAGE_TEXT: return put_text(r->message);
+        case SQL_DIAG_SQLSTATE:
+            return put_text(r->sqlstate);
+        case SQL_DIAG_MESSAGE_TEXT:
+            return put_text(r->message);
         case SQL_DIAG_NATIVE:
             if (value) *static_cast<SQLINTEGER*>(value) = r->native;
             return SQL_SUCCESS;
-        case SQL_DIAG_CLASS_ORIGIN: return put_text(odbc_class ? "ODBC 3.0" : "ISO 9075");
-        case SQL_DIAG_SUBCLASS_ORIGIN: return put_text(odbc_class ? "ODBC 3.0" : "ISO 9075");
+        case SQL_DIAG_CLASS_ORIGIN:
+            return put_text(odbc_class ? "ODBC 3.0" : "ISO 9075");
+        case SQL_DIAG_SUBCLASS_ORIGIN:
+            return put_text(odbc_class ? "ODBC 3.0" : "ISO 9075");
         case SQL_DIAG_CONNECTION_NAME:
-        case SQL_DIAG_SERVER_NAME: return put_text("");
+        case SQL_DIAG_SERVER_NAME:
+            return put_text("");
         case SQL_DIAG_ROW_NUMBER:
             if (value) *static_cast<SQLLEN*>(value) = SQL_NO_ROW_NUMBER;
             return SQL_SUCCESS;
         case SQL_DIAG_COLUMN_NUMBER:
             if (value) *static_cast<SQLINTEGER*>(value) = SQL_NO_COLUMN_NUMBER;
             return SQL_SUCCESS;
-        default: return SQL_ERROR;
+        default:
+            return SQL_ERROR;
     }
 }
 

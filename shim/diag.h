@@ -23,7 +23,7 @@ struct TargetApi;
 struct DiagRecord {
     std::string sqlstate;  // five characters
     SQLINTEGER native = 0;
-    std::string message;   // UTF-8
+    std::string message;  // UTF-8
 };
 
 // The target handle behind one of our handles, for reading its records.
@@ -38,7 +38,7 @@ struct TargetDiagSource {
 };
 
 class DiagArea {
-public:
+  public:
     // Called at the start of every function except the diagnostic ones and SQLCancel.
     void begin_call() {
         if (dirty_.load(std::memory_order_relaxed)) [[unlikely]]
@@ -59,9 +59,8 @@ public:
     // answers whose meaning is ours (a refused replay), since most applications read record 1 only.
     void set_leading(const char* sqlstate, std::string message, std::vector<DiagRecord> records);
 
-    SQLRETURN get_rec(const TargetDiagSource& source, SQLSMALLINT rec,
-                      bool wide, SQLCHAR* state, SQLINTEGER* native, void* message,
-                      SQLSMALLINT capacity, SQLSMALLINT* length);
+    SQLRETURN get_rec(const TargetDiagSource& source, SQLSMALLINT rec, bool wide, SQLCHAR* state,
+                      SQLINTEGER* native, void* message, SQLSMALLINT capacity, SQLSMALLINT* length);
     SQLRETURN get_field(const TargetDiagSource& source, SQLSMALLINT rec, SQLSMALLINT field,
                         bool wide, SQLPOINTER value, SQLSMALLINT capacity, SQLSMALLINT* length,
                         SQLRETURN last_return);
@@ -70,7 +69,7 @@ public:
                          SQLINTEGER* native, void* message, SQLSMALLINT capacity,
                          SQLSMALLINT* length);
 
-private:
+  private:
     // For a read-once target: copies its records through SQLError on first access (lock held).
     void capture_once(const TargetDiagSource& source);
     int target_count(const TargetDiagSource& source) const;  // lock held

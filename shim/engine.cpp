@@ -14,7 +14,8 @@ RetrySettings make_retry_settings(const Settings& s) {
     r.backoff.multiplier = s.retry_multiplier;
     r.backoff.kind = parse_backoff_kind(s.retry_backoff).value_or(BackoffKind::Exponential);
     r.backoff.jitter = parse_jitter(s.retry_jitter).value_or(Jitter::Full);
-    if (r.backoff.jitter == Jitter::Decorrelated && r.backoff.base.count() == 0) r.backoff.base = std::chrono::milliseconds(1);
+    if (r.backoff.jitter == Jitter::Decorrelated && r.backoff.base.count() == 0)
+        r.backoff.base = std::chrono::milliseconds(1);
     if (!s.retry_deadlocks) {
         r.retry_on_statement = ClassSet{ErrorClass::Transient};
     }
@@ -37,8 +38,8 @@ std::vector<Rule> make_user_rules(const Settings& s) {
     return out;
 }
 
-Classifier::Verdict classify(const Classifier& classifier, const std::vector<DiagRecord>& records, Phase phase,
-                             std::optional<bool> target_reports_dead) {
+Classifier::Verdict classify(const Classifier& classifier, const std::vector<DiagRecord>& records,
+                             Phase phase, std::optional<bool> target_reports_dead) {
     std::vector<Failure> failures;
     failures.reserve(records.size());
     for (const auto& r : records) failures.push_back(Failure{r.sqlstate, r.native, r.message});
@@ -58,29 +59,35 @@ std::string redact(std::string text, const std::vector<std::string>& secrets) {
     std::string folded;
     folded.reserve(text.size());
     for (char c : text) {
-        if (c == '\n') folded += "\\n";
-        else if (c == '\t') folded += ' ';
-        else if (c != '\r') folded += c;
+        if (c == '\n')
+            folded += "\\n";
+        else if (c == '\t')
+            folded += ' ';
+        else if (c != '\r')
+            folded += c;
     }
-    while (folded.size() >= 2 && folded.compare(folded.size() - 2, 2, "\\n") == 0) folded.resize(folded.size() - 2);
+    while (folded.size() >= 2 && folded.compare(folded.size() - 2, 2, "\\n") == 0)
+        folded.resize(folded.size() - 2);
     return folded;
 }
 
 void log_retry(const AttemptReport& r, const std::vector<std::string>& secrets) {
     auto& log = logger();
     if (!log.should_log(spdlog::level::info)) return;
-    log.info("{} attempt {}/{} failed: class={} rule=\"{}\" sqlstate={} native={} message=\"{}\"; retrying in {} ms; target={}",
-             r.operation, r.attempt, r.max_attempts, to_string(r.verdict->cls), r.verdict->rule_name,
-             r.record ? r.record->sqlstate : "-", r.record ? r.record->native : 0,
-             r.record ? redact(r.record->message, secrets) : "", r.delay.count(), *r.target);
+    log.info(
+        "{} attempt {}/{} failed: class={} rule=\"{}\" sqlstate={} native={} message=\"{}\"; "
+        "retrying in {} ms; target={}",
+        r.operation, r.attempt, r.max_attempts, to_string(r.verdict->cls), r.verdict->rule_name,
+        r.record ? r.record->sqlstate : "-", r.record ? r.record->native : 0,
+        r.record ? redact(r.record->message, secrets) : "", r.delay.count(), *r.target);
 }
 
 void log_give_up(const char* operation, const std::string& message, const std::string& target,
                  const DiagRecord* record, const std::vector<std::string>& secrets) {
     auto& log = logger();
     if (!log.should_log(spdlog::level::warn)) return;
-    log.warn("{} failed: {}; last error sqlstate={} native={} message=\"{}\"; target={}", operation, message,
-             record ? record->sqlstate : "-", record ? record->native : 0,
+    log.warn("{} failed: {}; last error sqlstate={} native={} message=\"{}\"; target={}", operation,
+             message, record ? record->sqlstate : "-", record ? record->native : 0,
              record ? redact(record->message, secrets) : "", target);
 }
 

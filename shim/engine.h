@@ -20,8 +20,8 @@ RetrySettings make_retry_settings(const Settings& settings);
 std::vector<Rule> make_user_rules(const Settings& settings);
 
 // Classifies the records of one failed call.
-Classifier::Verdict classify(const Classifier& classifier, const std::vector<DiagRecord>& records, Phase phase,
-                             std::optional<bool> target_reports_dead = std::nullopt);
+Classifier::Verdict classify(const Classifier& classifier, const std::vector<DiagRecord>& records,
+                             Phase phase, std::optional<bool> target_reports_dead = std::nullopt);
 
 // Prepares a target message for a log line: every secret value (passwords the application or
 // the DSN gave) is replaced and newlines are folded.

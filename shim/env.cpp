@@ -9,7 +9,9 @@ HandleBase::HandleBase(SQLSMALLINT odbc_type, HandleKind kind) : odbc_type_(odbc
     if (!slot_) throw std::bad_alloc();
 }
 
-HandleBase::~HandleBase() { HandleRegistry::instance().release(slot_); }
+HandleBase::~HandleBase() {
+    HandleRegistry::instance().release(slot_);
+}
 
 SQLRETURN HandleBase::fail(const char* sqlstate, std::string message) {
     diag_.post_alone(sqlstate, std::move(message));
@@ -28,9 +30,12 @@ SQLRETURN Env::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER) {
     switch (attribute) {
         case SQL_ATTR_ODBC_VERSION:
             if (v != SQL_OV_ODBC2 && v != SQL_OV_ODBC3 && v != SQL_OV_ODBC3_80)
-                return fail("HY024", "[odbc-retry] invalid SQL_ATTR_ODBC_VERSION " + std::to_string(v));
+                return fail("HY024",
+                            "[odbc-retry] invalid SQL_ATTR_ODBC_VERSION " + std::to_string(v));
             if (!connections_.empty())
-                return fail("HY010", "[odbc-retry] SQL_ATTR_ODBC_VERSION cannot change while connections exist");
+                return fail(
+                    "HY010",
+                    "[odbc-retry] SQL_ATTR_ODBC_VERSION cannot change while connections exist");
             odbc_version_ = v;
             return SQL_SUCCESS;
         case SQL_ATTR_CONNECTION_POOLING:
@@ -53,7 +58,8 @@ SQLRETURN Env::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER) {
                 if (rc == SQL_ERROR) result = rc;
             }
             if (targets_.empty())
-                return fail("HY092", "[odbc-retry] unknown environment attribute " + std::to_string(attribute));
+                return fail("HY092", "[odbc-retry] unknown environment attribute " +
+                                         std::to_string(attribute));
             return result;
         }
     }
@@ -63,12 +69,21 @@ SQLRETURN Env::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER, SQLI
     std::lock_guard lock(mutex_);
     SQLINTEGER v;
     switch (attribute) {
-        case SQL_ATTR_ODBC_VERSION: v = odbc_version_; break;
-        case SQL_ATTR_CONNECTION_POOLING: v = static_cast<SQLINTEGER>(connection_pooling_); break;
-        case SQL_ATTR_CP_MATCH: v = static_cast<SQLINTEGER>(cp_match_); break;
-        case SQL_ATTR_OUTPUT_NTS: v = output_nts_; break;
+        case SQL_ATTR_ODBC_VERSION:
+            v = odbc_version_;
+            break;
+        case SQL_ATTR_CONNECTION_POOLING:
+            v = static_cast<SQLINTEGER>(connection_pooling_);
+            break;
+        case SQL_ATTR_CP_MATCH:
+            v = static_cast<SQLINTEGER>(cp_match_);
+            break;
+        case SQL_ATTR_OUTPUT_NTS:
+            v = output_nts_;
+            break;
         default:
-            return fail("HY092", "[odbc-retry] unknown environment attribute " + std::to_string(attribute));
+            return fail("HY092",
+                        "[odbc-retry] unknown environment attribute " + std::to_string(attribute));
     }
     if (value) *static_cast<SQLINTEGER*>(value) = v;
     if (length) *length = sizeof(SQLINTEGER);
@@ -87,8 +102,9 @@ SQLRETURN Env::end_tran(SQLSMALLINT completion) {
         SQLRETURN rc = c->end_tran(completion);
         if (rc == SQL_ERROR) {
             result = SQL_ERROR;
-            diag().post("25S01", "[odbc-retry] the transaction of one connection failed to end; "
-                                 "its diagnostics are on that connection");
+            diag().post("25S01",
+                        "[odbc-retry] the transaction of one connection failed to end; "
+                        "its diagnostics are on that connection");
         } else if (rc == SQL_SUCCESS_WITH_INFO && result == SQL_SUCCESS) {
             result = rc;
         }
@@ -109,14 +125,16 @@ SQLRETURN Env::alloc_connection(SQLHANDLE* out) {
 
 void Env::forget(Connection* c) {
     std::lock_guard lock(mutex_);
-    connections_.erase(std::remove(connections_.begin(), connections_.end(), c), connections_.end());
+    connections_.erase(std::remove(connections_.begin(), connections_.end(), c),
+                       connections_.end());
 }
 
 SQLRETURN Env::free_handle() {
     {
         std::lock_guard lock(mutex_);
         if (!connections_.empty())
-            return fail("HY010", "[odbc-retry] the environment still has connections; free them first");
+            return fail("HY010",
+                        "[odbc-retry] the environment still has connections; free them first");
     }
     delete this;
     return SQL_SUCCESS;
@@ -134,10 +152,13 @@ SQLHENV Env::target_env(const std::shared_ptr<const TargetDriver>& driver, std::
     }
     if (api.SQLSetEnvAttr) {
         SQLINTEGER version = odbc_version_;
-        SQLRETURN rc = api.SQLSetEnvAttr(handle, SQL_ATTR_ODBC_VERSION,
-                                         reinterpret_cast<SQLPOINTER>(static_cast<intptr_t>(version)), 0);
-        if (!SQL_SUCCEEDED(rc) && version == SQL_OV_ODBC3_80)  // an older driver: 3.x is close enough
-            api.SQLSetEnvAttr(handle, SQL_ATTR_ODBC_VERSION, reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0);
+        SQLRETURN rc =
+            api.SQLSetEnvAttr(handle, SQL_ATTR_ODBC_VERSION,
+                              reinterpret_cast<SQLPOINTER>(static_cast<intptr_t>(version)), 0);
+        if (!SQL_SUCCEEDED(rc) &&
+            version == SQL_OV_ODBC3_80)  // an older driver: 3.x is close enough
+            api.SQLSetEnvAttr(handle, SQL_ATTR_ODBC_VERSION,
+                              reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0);
     }
     targets_.push_back({driver, handle});
     return handle;

@@ -10,7 +10,8 @@ namespace odbcretry {
 namespace {
 std::mutex registry_mutex;
 std::vector<HandleSlot*>& free_slots() {
-    static auto* slots = new std::vector<HandleSlot*>();  // never destroyed: handles outlive statics
+    static auto* slots =
+        new std::vector<HandleSlot*>();  // never destroyed: handles outlive statics
     return *slots;
 }
 }  // namespace
@@ -32,7 +33,8 @@ HandleSlot* HandleRegistry::acquire(HandleKind kind, void* object) {
     HandleSlot* slot = nullptr;
     uintptr_t used = region_used.load(std::memory_order_relaxed);
     if (used < kCapacity * sizeof(HandleSlot)) {
-        slot = new (reinterpret_cast<void*>(region_base.load(std::memory_order_relaxed) + used)) HandleSlot();
+        slot = new (reinterpret_cast<void*>(region_base.load(std::memory_order_relaxed) + used))
+            HandleSlot();
         region_used.store(used + sizeof(HandleSlot), std::memory_order_release);
     } else if (!free_slots().empty()) {
         slot = free_slots().front();

@@ -15,7 +15,13 @@
 
 namespace odbcretry {
 
-enum class HandleKind : uint32_t { None = 0, Env = 0x454E5631, Dbc = 0x44424331, Stmt = 0x53544D31, Desc = 0x44455331 };
+enum class HandleKind : uint32_t {
+    None = 0,
+    Env = 0x454E5631,
+    Dbc = 0x44424331,
+    Stmt = 0x53544D31,
+    Desc = 0x44455331
+};
 
 struct alignas(16) HandleSlot {
     std::atomic<uint32_t> kind{0};
@@ -24,7 +30,7 @@ struct alignas(16) HandleSlot {
 };
 
 class HandleRegistry {
-public:
+  public:
     static HandleRegistry& instance();
 
     // Returns a slot holding `object`, or null when the region is exhausted.
@@ -36,15 +42,18 @@ public:
     static void* find(const void* handle, HandleKind kind) {
         auto address = reinterpret_cast<uintptr_t>(handle);
         uintptr_t offset = address - region_base.load(std::memory_order_relaxed);
-        if (offset >= region_used.load(std::memory_order_acquire) || offset % sizeof(HandleSlot) != 0) return nullptr;
+        if (offset >= region_used.load(std::memory_order_acquire) ||
+            offset % sizeof(HandleSlot) != 0)
+            return nullptr;
         auto* slot = reinterpret_cast<const HandleSlot*>(address);
-        if (slot->kind.load(std::memory_order_acquire) != static_cast<uint32_t>(kind)) return nullptr;
+        if (slot->kind.load(std::memory_order_acquire) != static_cast<uint32_t>(kind))
+            return nullptr;
         return slot->object;
     }
 
     static constexpr size_t kCapacity = size_t{1} << 22;  // 4M handles, 64 MiB reserved
 
-private:
+  private:
     HandleRegistry();
     // The region's start, and the bytes of it handed out so far (monotonic). Both stay 0 until
     // the first handle is allocated, so every pointer is rejected before that.

@@ -37,7 +37,7 @@ class Descriptor;
 class TargetState;
 
 class HandleBase {
-public:
+  public:
     HandleBase(SQLSMALLINT odbc_type, HandleKind kind);
     virtual ~HandleBase();
     HandleBase(const HandleBase&) = delete;
@@ -54,10 +54,10 @@ public:
     void set_last_return(SQLRETURN rc) { last_return_.store(rc, std::memory_order_relaxed); }
     SQLRETURN last_return() const { return last_return_.load(std::memory_order_relaxed); }
 
-protected:
+  protected:
     HandleSlot* slot_ = nullptr;
 
-private:
+  private:
     SQLSMALLINT odbc_type_;
     DiagArea diag_;
     std::atomic<SQLRETURN> last_return_{SQL_SUCCESS};
@@ -72,7 +72,7 @@ struct AttributeValue {
 };
 
 class Env final : public HandleBase {
-public:
+  public:
     Env();
     ~Env() override;
     static Env* from(SQLHANDLE h) {
@@ -81,7 +81,8 @@ public:
     TargetDiagSource diag_source() const override { return {}; }
 
     SQLRETURN set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length);
-    SQLRETURN get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity, SQLINTEGER* length);
+    SQLRETURN get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity,
+                       SQLINTEGER* length);
     SQLRETURN end_tran(SQLSMALLINT completion);
     SQLRETURN alloc_connection(SQLHANDLE* out);
     SQLRETURN free_handle();
@@ -91,7 +92,7 @@ public:
     void forget(Connection* c);
     SQLINTEGER odbc_version() const { return odbc_version_; }
 
-private:
+  private:
     std::mutex mutex_;
     SQLINTEGER odbc_version_ = SQL_OV_ODBC2;
     SQLUINTEGER connection_pooling_ = SQL_CP_OFF;
@@ -106,13 +107,15 @@ private:
 };
 
 class Connection final : public HandleBase {
-public:
+  public:
     explicit Connection(Env* env);
     ~Connection() override;
     static Connection* from(SQLHANDLE h) {
         return static_cast<Connection*>(HandleRegistry::find(h, HandleKind::Dbc));
     }
-    TargetDiagSource diag_source() const override { return {api_, SQL_HANDLE_DBC, target_, diag_via_sqlerror_}; }
+    TargetDiagSource diag_source() const override {
+        return {api_, SQL_HANDLE_DBC, target_, diag_via_sqlerror_};
+    }
     bool diag_via_sqlerror() const { return diag_via_sqlerror_; }
     // What the target's SQLGetFunctions says (true when it has no SQLGetFunctions).
     bool target_supports(SQLUSMALLINT function) const {
@@ -167,14 +170,17 @@ public:
     // Re-establishes a lost connection through the retry policy and restores its session. Only
     // one thread recovers; others wait and see the result. `seen_session` is the session the
     // caller failed on: when it is no longer current, another thread has recovered already.
-    SQLRETURN recover(HandleBase& report, uint64_t seen_session, const char* why, std::atomic<bool>* cancel);
+    SQLRETURN recover(HandleBase& report, uint64_t seen_session, const char* why,
+                      std::atomic<bool>* cancel);
     bool lost() const { return lost_.load(std::memory_order_acquire); }
     bool session_state_lost() const { return session_state_.load(std::memory_order_relaxed); }
     // Whether reads are tracked so that one interrupted mid-fetch can resume (ReplayResumeFetch).
     bool resume_fetch_enabled() const { return resume_fetch_enabled_; }
     // Transaction bookkeeping for the replay rules.
     void note_executed(const SessionEffects& effects, std::string_view sql);
-    int statements_in_transaction() const { return statements_in_transaction_.load(std::memory_order_relaxed); }
+    int statements_in_transaction() const {
+        return statements_in_transaction_.load(std::memory_order_relaxed);
+    }
     void mark_transaction_lost() { transaction_lost_.store(true, std::memory_order_relaxed); }
     bool transaction_lost() const { return transaction_lost_.load(std::memory_order_relaxed); }
     // True once after a recovery that another call triggered lost this connection's transaction:
@@ -182,7 +188,8 @@ public:
     bool take_unreported_transaction_loss() { return transaction_loss_unreported_.exchange(false); }
     // Autocommit off, or a transaction opened with BEGIN / START TRANSACTION.
     bool in_transaction_mode() const {
-        return !autocommit_.load(std::memory_order_relaxed) || sql_transaction_.load(std::memory_order_relaxed);
+        return !autocommit_.load(std::memory_order_relaxed) ||
+               sql_transaction_.load(std::memory_order_relaxed);
     }
     // The application ends a transaction that was lost (COMMIT or ROLLBACK as SQL text or
     // SQLEndTran): the target's transaction is rolled back. Returns whether it was a lost one.
@@ -196,12 +203,12 @@ public:
     }
     // Classifies the records of a failed call on this connection (asks the target whether the
     // connection is dead when the records alone do not say so).
-    Classifier::Verdict classify_failure(const std::vector<DiagRecord>& records, Phase phase, SQLHANDLE target_handle,
-                                         SQLSMALLINT target_type);
+    Classifier::Verdict classify_failure(const std::vector<DiagRecord>& records, Phase phase,
+                                         SQLHANDLE target_handle, SQLSMALLINT target_type);
     // Whether the target said the failed call never reached the server.
     bool not_sent(const std::vector<DiagRecord>& records) const;
 
-private:
+  private:
     SQLRETURN connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
                            SQLHWND window, SQLUSMALLINT completion);
     SQLRETURN prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
@@ -212,8 +219,9 @@ private:
     SQLRETURN target_driver_connect(const std::string& connection_string, bool wide, SQLHWND window,
                                     SQLUSMALLINT completion);
     // Connects the target through the retry policy (breaker, budget, deadline).
-    SQLRETURN establish(const std::string& target_cs, bool wide, SQLHWND window, SQLUSMALLINT completion,
-                        const char* operation, std::atomic<bool>* cancel = nullptr);
+    SQLRETURN establish(const std::string& target_cs, bool wide, SQLHWND window,
+                        SQLUSMALLINT completion, const char* operation,
+                        std::atomic<bool>* cancel = nullptr);
     std::chrono::milliseconds app_login_timeout() const;
 
     Env* env_;
@@ -271,12 +279,24 @@ private:
 
 // Operations named in diagnostics and logs, and used later by the retry engine.
 enum class Op {
-    Prepare, Execute, ExecDirect, Fetch, GetData, PutData, ParamData, MoreResults, Catalog,
-    Describe, Attribute, Bind, Cursor, Other
+    Prepare,
+    Execute,
+    ExecDirect,
+    Fetch,
+    GetData,
+    PutData,
+    ParamData,
+    MoreResults,
+    Catalog,
+    Describe,
+    Attribute,
+    Bind,
+    Cursor,
+    Other
 };
 
 class Statement final : public HandleBase {
-public:
+  public:
     explicit Statement(Connection* connection, SQLHSTMT target);
     ~Statement() override;
     static Statement* from(SQLHANDLE h) {
@@ -321,23 +341,28 @@ public:
         return on_error(Op::Fetch, rc, [&]() { return (api_->*Member)(target_, args...); });
     }
     SQLRETURN execute();
-    SQLRETURN get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator) {
+    SQLRETURN get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                       SQLLEN* indicator) {
         if (!track_rows_) [[likely]]
-            return forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, indicator);
+            return forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity,
+                                                   indicator);
         return get_data_tracked(column, c_type, value, capacity, indicator);
     }
-    SQLRETURN get_data_tracked(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
-                               SQLLEN* indicator);
-    SQLRETURN bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
-    SQLRETURN bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQLSMALLINT c_type, SQLSMALLINT sql_type,
-                             SQLULEN size, SQLSMALLINT digits, SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
+    SQLRETURN get_data_tracked(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value,
+                               SQLLEN capacity, SQLLEN* indicator);
+    SQLRETURN bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
+                       SQLLEN* indicator);
+    SQLRETURN bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQLSMALLINT c_type,
+                             SQLSMALLINT sql_type, SQLULEN size, SQLSMALLINT digits,
+                             SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator);
     SQLRETURN close_cursor();
     void mark_descriptor_edited() { statement_rebuildable_ = false; }
 
     SQLRETURN prepare(InText sql);
     SQLRETURN exec_direct(InText sql);
     SQLRETURN describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT* name_length,
-                           SQLSMALLINT* type, SQLULEN* size, SQLSMALLINT* digits, SQLSMALLINT* nullable);
+                           SQLSMALLINT* type, SQLULEN* size, SQLSMALLINT* digits,
+                           SQLSMALLINT* nullable);
     SQLRETURN col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutText text,
                             SQLSMALLINT* length, SQLLEN* numeric);
     SQLRETURN get_cursor_name(OutText name, SQLSMALLINT* length);
@@ -352,8 +377,16 @@ public:
 
     // Catalog functions: `id` picks the function, `args` are its text arguments in order.
     enum class Catalog {
-        Tables, Columns, Statistics, SpecialColumns, PrimaryKeys, ForeignKeys, Procedures,
-        ProcedureColumns, TablePrivileges, ColumnPrivileges
+        Tables,
+        Columns,
+        Statistics,
+        SpecialColumns,
+        PrimaryKeys,
+        ForeignKeys,
+        Procedures,
+        ProcedureColumns,
+        TablePrivileges,
+        ColumnPrivileges
     };
     SQLRETURN catalog(Catalog id, const InText* args, int count, SQLUSMALLINT a = 0,
                       SQLUSMALLINT b = 0, SQLUSMALLINT c = 0);
@@ -363,7 +396,7 @@ public:
     SQLHSTMT target() const { return target_; }
     void forget(Descriptor* d);
 
-private:
+  private:
     SQLRETURN unsupported(Op op);
     // A call failed: decide (classify, retry, recover) and return what the application sees.
     // `reissue` makes the same call on the target again.
@@ -376,7 +409,8 @@ private:
 
     // ---- recovery (shim/recovery.cpp) ----
     SQLRETURN catch_up(Op op);
-    SQLRETURN recover_and_replay(Op op, const std::vector<DiagRecord>& records, FunctionRef<SQLRETURN()> reissue);
+    SQLRETURN recover_and_replay(Op op, const std::vector<DiagRecord>& records,
+                                 FunctionRef<SQLRETURN()> reissue);
     SQLRETURN rebuild(std::string& failure);
     SQLRETURN resume_fetch(std::string& failure);
     uint64_t rows_hash_of_current_rowset(bool& ok);
@@ -396,10 +430,10 @@ private:
     std::string prepared_sql_;  // UTF-8, the last text given to SQLPrepare
     bool prepared_ = false;
     SessionEffects prepared_effects_;  // of prepared_sql_, found once at prepare
-    std::string executed_sql_;  // UTF-8, the statement whose result is open
+    std::string executed_sql_;         // UTF-8, the statement whose result is open
     bool executed_prepared_ = false;
     bool result_open_ = false;
-    bool track_rows_ = false;   // the open result may be resumed: count and hash what is delivered
+    bool track_rows_ = false;  // the open result may be resumed: count and hash what is delivered
     bool statement_rebuildable_ = true;
     bool rows_verifiable_ = true;
     uint64_t rows_delivered_ = 0;
@@ -441,7 +475,7 @@ private:
 };
 
 class Descriptor final : public HandleBase {
-public:
+  public:
     Descriptor(Connection* connection, Statement* owner, SQLHDESC target);
     ~Descriptor() override;
     static Descriptor* from(SQLHANDLE h) {
@@ -453,12 +487,14 @@ public:
     SQLRETURN forward(Args... args) {
         auto function = api_->*Member;
         if (!function) [[unlikely]]
-            return fail("IM001", "[odbc-retry] the target driver does not support this descriptor function");
+            return fail("IM001",
+                        "[odbc-retry] the target driver does not support this descriptor function");
         return function(target_, args...);
     }
     SQLRETURN get_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER capacity,
                         SQLINTEGER* length, bool wide);
-    SQLRETURN set_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER length, bool wide);
+    SQLRETURN set_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER value, SQLINTEGER length,
+                        bool wide);
     SQLRETURN get_rec(SQLSMALLINT rec, OutText name, SQLSMALLINT* name_length, SQLSMALLINT* type,
                       SQLSMALLINT* subtype, SQLLEN* length, SQLSMALLINT* precision,
                       SQLSMALLINT* scale, SQLSMALLINT* nullable);
@@ -476,7 +512,7 @@ public:
     }
     Connection* connection() const { return connection_; }
 
-private:
+  private:
     Connection* connection_;
     Statement* owner_;  // the statement of an implicit descriptor, null for explicit ones
     SQLINTEGER implicit_attribute_ = 0;  // SQL_ATTR_APP_ROW_DESC... for implicit ones

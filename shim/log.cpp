@@ -13,8 +13,8 @@ namespace odbcretry {
 namespace {
 std::mutex log_mutex;
 std::shared_ptr<spdlog::logger>& current() {
-    static auto* logger = new std::shared_ptr<spdlog::logger>(
-        std::make_shared<spdlog::logger>("odbc-retry", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    static auto* logger = new std::shared_ptr<spdlog::logger>(std::make_shared<spdlog::logger>(
+        "odbc-retry", std::make_shared<spdlog::sinks::null_sink_mt>()));
     return *logger;
 }
 std::string configured_key;  // level + file the logger was built for
@@ -29,7 +29,9 @@ spdlog::level::level_enum level_of(const std::string& name) {
 }
 }  // namespace
 
-spdlog::logger& logger() { return *std::atomic_load(&current()); }
+spdlog::logger& logger() {
+    return *std::atomic_load(&current());
+}
 
 void configure_logging(const ResolvedConfig& config) {
     const Settings& s = config.settings;
@@ -38,11 +40,15 @@ void configure_logging(const ResolvedConfig& config) {
     if (key == configured_key) return;
     std::shared_ptr<spdlog::sinks::sink> sink;
     try {
-        if (s.log_level == "off") sink = std::make_shared<spdlog::sinks::null_sink_mt>();
-        else if (s.log_file.empty()) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-        else sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(s.log_file, false);
+        if (s.log_level == "off")
+            sink = std::make_shared<spdlog::sinks::null_sink_mt>();
+        else if (s.log_file.empty())
+            sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        else
+            sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(s.log_file, false);
     } catch (const std::exception&) {
-        sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();  // an unwritable file: say so on stderr
+        sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();  // an unwritable file: say so on
+                                                                   // stderr
     }
     auto logger = std::make_shared<spdlog::logger>("odbc-retry", sink);
     logger->set_level(level_of(s.log_level));
@@ -59,7 +65,8 @@ std::string describe_target(const Settings& s) {
 void log_connected(const ResolvedConfig& config, const std::string& dsn) {
     auto& log = logger();
     if (!log.should_log(spdlog::level::info)) return;
-    log.info("connected dsn={} target={}", dsn.empty() ? "(none)" : dsn, describe_target(config.settings));
+    log.info("connected dsn={} target={}", dsn.empty() ? "(none)" : dsn,
+             describe_target(config.settings));
 }
 
 void log_connect_failed(const ResolvedConfig& config, const std::string& dsn,
@@ -67,8 +74,9 @@ void log_connect_failed(const ResolvedConfig& config, const std::string& dsn,
     auto& log = logger();
     if (!log.should_log(spdlog::level::warn)) return;
     for (const auto& r : records)
-        log.warn("connect failed dsn={} target={} sqlstate={} native={} message={}", dsn.empty() ? "(none)" : dsn,
-                 describe_target(config.settings), r.sqlstate, r.native, r.message);
+        log.warn("connect failed dsn={} target={} sqlstate={} native={} message={}",
+                 dsn.empty() ? "(none)" : dsn, describe_target(config.settings), r.sqlstate,
+                 r.native, r.message);
 }
 
 }  // namespace odbcretry

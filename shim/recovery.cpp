@@ -45,21 +45,46 @@ uint64_t fold(uint64_t h, const void* data, size_t n) {
     return mix(h, tail ^ (static_cast<uint64_t>(length) << 56));
 }
 
-uint64_t fold_value(uint64_t h, uint64_t v) { return fold(h, &v, sizeof v); }
+uint64_t fold_value(uint64_t h, uint64_t v) {
+    return fold(h, &v, sizeof v);
+}
 
 // The size of a fixed-length C type, 0 for variable-length ones (char, wchar, binary).
 size_t c_type_size(SQLSMALLINT c_type) {
     switch (c_type) {
-        case SQL_C_BIT: case SQL_C_TINYINT: case SQL_C_STINYINT: case SQL_C_UTINYINT: return 1;
-        case SQL_C_SHORT: case SQL_C_SSHORT: case SQL_C_USHORT: return 2;
-        case SQL_C_LONG: case SQL_C_SLONG: case SQL_C_ULONG: case SQL_C_FLOAT: return 4;
-        case SQL_C_SBIGINT: case SQL_C_UBIGINT: case SQL_C_DOUBLE: return 8;
-        case SQL_C_TYPE_DATE: case SQL_C_DATE: return sizeof(SQL_DATE_STRUCT);
-        case SQL_C_TYPE_TIME: case SQL_C_TIME: return sizeof(SQL_TIME_STRUCT);
-        case SQL_C_TYPE_TIMESTAMP: case SQL_C_TIMESTAMP: return sizeof(SQL_TIMESTAMP_STRUCT);
-        case SQL_C_NUMERIC: return sizeof(SQL_NUMERIC_STRUCT);
-        case SQL_C_GUID: return sizeof(SQLGUID);
-        default: return 0;
+        case SQL_C_BIT:
+        case SQL_C_TINYINT:
+        case SQL_C_STINYINT:
+        case SQL_C_UTINYINT:
+            return 1;
+        case SQL_C_SHORT:
+        case SQL_C_SSHORT:
+        case SQL_C_USHORT:
+            return 2;
+        case SQL_C_LONG:
+        case SQL_C_SLONG:
+        case SQL_C_ULONG:
+        case SQL_C_FLOAT:
+            return 4;
+        case SQL_C_SBIGINT:
+        case SQL_C_UBIGINT:
+        case SQL_C_DOUBLE:
+            return 8;
+        case SQL_C_TYPE_DATE:
+        case SQL_C_DATE:
+            return sizeof(SQL_DATE_STRUCT);
+        case SQL_C_TYPE_TIME:
+        case SQL_C_TIME:
+            return sizeof(SQL_TIME_STRUCT);
+        case SQL_C_TYPE_TIMESTAMP:
+        case SQL_C_TIMESTAMP:
+            return sizeof(SQL_TIMESTAMP_STRUCT);
+        case SQL_C_NUMERIC:
+            return sizeof(SQL_NUMERIC_STRUCT);
+        case SQL_C_GUID:
+            return sizeof(SQLGUID);
+        default:
+            return 0;
     }
 }
 
@@ -72,28 +97,46 @@ size_t value_bytes(SQLSMALLINT c_type, SQLLEN capacity, const SQLLEN* indicator)
     if (size_t fixed = c_type_size(c_type)) return fixed;
     if (capacity <= 0) return 0;
     auto cap = static_cast<size_t>(capacity);
-    if (!indicator || *indicator == SQL_NO_TOTAL || *indicator < 0) return cap - std::min(cap, terminator_size(c_type));
+    if (!indicator || *indicator == SQL_NO_TOTAL || *indicator < 0)
+        return cap - std::min(cap, terminator_size(c_type));
     auto n = static_cast<size_t>(*indicator);
     return std::min(n, cap - std::min(cap, terminator_size(c_type)));
 }
 
 ReplayCall replay_call(Op op) {
     switch (op) {
-        case Op::Execute: case Op::ExecDirect: return ReplayCall::Execute;
-        case Op::Prepare: case Op::Describe: case Op::Attribute: case Op::Bind: return ReplayCall::Prepare;
-        case Op::Catalog: return ReplayCall::Catalog;
-        case Op::Fetch: case Op::GetData: return ReplayCall::Fetch;
-        case Op::PutData: case Op::ParamData: return ReplayCall::StreamData;
-        case Op::MoreResults: return ReplayCall::MoreResults;
-        default: return ReplayCall::Other;
+        case Op::Execute:
+        case Op::ExecDirect:
+            return ReplayCall::Execute;
+        case Op::Prepare:
+        case Op::Describe:
+        case Op::Attribute:
+        case Op::Bind:
+            return ReplayCall::Prepare;
+        case Op::Catalog:
+            return ReplayCall::Catalog;
+        case Op::Fetch:
+        case Op::GetData:
+            return ReplayCall::Fetch;
+        case Op::PutData:
+        case Op::ParamData:
+            return ReplayCall::StreamData;
+        case Op::MoreResults:
+            return ReplayCall::MoreResults;
+        default:
+            return ReplayCall::Other;
     }
 }
 
 std::string default_probe(DriverFamily family) {
     switch (family) {
-        case DriverFamily::Postgres: case DriverFamily::MySql: case DriverFamily::Sqlite:
-        case DriverFamily::SqlServer: return "SELECT 1";
-        default: return {};
+        case DriverFamily::Postgres:
+        case DriverFamily::MySql:
+        case DriverFamily::Sqlite:
+        case DriverFamily::SqlServer:
+            return "SELECT 1";
+        default:
+            return {};
     }
 }
 
@@ -101,8 +144,8 @@ std::string default_probe(DriverFamily family) {
 
 // ---- connection ----------------------------------------------------------------------------
 
-Classifier::Verdict Connection::classify_failure(const std::vector<DiagRecord>& records, Phase phase,
-                                                 SQLHANDLE, SQLSMALLINT) {
+Classifier::Verdict Connection::classify_failure(const std::vector<DiagRecord>& records,
+                                                 Phase phase, SQLHANDLE, SQLSMALLINT) {
     Classifier::Verdict verdict = classify(*classifier_, records, phase);
     if (verdict.cls == ErrorClass::ConnectionLost || phase == Phase::Connect) return verdict;
     // The target's own dead check is a second signal: psqlODBC reports a lost connection as
@@ -110,7 +153,8 @@ Classifier::Verdict Connection::classify_failure(const std::vector<DiagRecord>& 
     auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
     if (get && target_) {
         SQLUINTEGER dead = SQL_CD_FALSE;
-        if (SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, nullptr)) && dead == SQL_CD_TRUE)
+        if (SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, nullptr)) &&
+            dead == SQL_CD_TRUE)
             return classify(*classifier_, records, phase, true);
     }
     return verdict;
@@ -121,13 +165,14 @@ bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
     // write of the request itself failed.
     static constexpr std::string_view kMarkers[] = {
         "unable due to the connection lost",  // psqlODBC, the call after a loss
-        "Write error",                         // MariaDB 5014: writing the request failed
-        "Connection not open",                 // MariaDB 08003
-        "[Fake]connection lost",               // the scripted test driver, answering like psqlODBC
+        "Write error",                        // MariaDB 5014: writing the request failed
+        "Connection not open",                // MariaDB 08003
+        "[Fake]connection lost",              // the scripted test driver, answering like psqlODBC
     };
     for (const auto& r : records) {
         if (r.sqlstate == "08003") return true;
-        if (r.native == 2006 && family_ == DriverFamily::MySql) return true;  // client-side "gone away"
+        if (r.native == 2006 && family_ == DriverFamily::MySql)
+            return true;  // client-side "gone away"
         for (auto m : kMarkers)
             if (r.message.find(m) != std::string::npos) return true;
     }
@@ -140,14 +185,14 @@ void Connection::note_executed(const SessionEffects& effects, std::string_view s
         statements_in_transaction_.store(0, std::memory_order_relaxed);
         return;
     }
-    if (in_transaction_mode())
-        statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
+    if (in_transaction_mode()) statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
     if (effects.session_state) [[unlikely]]
         session_state_.store(true, std::memory_order_relaxed);
     if (effects.session_set && !in_transaction_mode()) [[unlikely]] {
         std::lock_guard lock(journal_mutex_);
         std::string text(sql);
-        session_sets_.erase(std::remove(session_sets_.begin(), session_sets_.end(), text), session_sets_.end());
+        session_sets_.erase(std::remove(session_sets_.begin(), session_sets_.end(), text),
+                            session_sets_.end());
         if (session_sets_.size() < 256) session_sets_.push_back(std::move(text));
     }
 }
@@ -160,7 +205,8 @@ SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
     }
     SQLRETURN rc;
     if (api_->SQLExecDirect) {
-        rc = api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+        rc = api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())),
+                                 SQL_NTS);
     } else {
         WString w = to_utf16(sql);
         rc = api_->SQLExecDirectW(stmt, w.data(), SQL_NTS);
@@ -168,7 +214,10 @@ SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
     if (rc == SQL_ERROR) {
         DiagArea scratch;
         auto records = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
-        failure = "'" + sql + "' failed" + (records.empty() ? "" : ": " + records.front().sqlstate + " " + records.front().message);
+        failure =
+            "'" + sql + "' failed" +
+            (records.empty() ? ""
+                             : ": " + records.front().sqlstate + " " + records.front().message);
     }
     api_->SQLFreeHandle(SQL_HANDLE_STMT, stmt);
     return rc == SQL_NO_DATA ? SQL_SUCCESS : rc;
@@ -186,14 +235,16 @@ SQLRETURN Connection::restore_session(std::string& failure) {
         SQLRETURN rc;
         if (a.is_text) {
             if (api_->SQLSetConnectAttr)
-                rc = api_->SQLSetConnectAttr(target_, a.attribute, const_cast<char*>(a.text.c_str()), SQL_NTS);
+                rc = api_->SQLSetConnectAttr(target_, a.attribute,
+                                             const_cast<char*>(a.text.c_str()), SQL_NTS);
             else {
                 WString w = to_utf16(a.text);
                 rc = api_->SQLSetConnectAttrW(target_, a.attribute, w.data(), SQL_NTS);
             }
         } else {
-            rc = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
-                                         : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
+            rc = api_->SQLSetConnectAttr
+                     ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
+                     : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
         }
         if (rc == SQL_ERROR) {
             failure = "restoring connection attribute " + std::to_string(a.attribute) + " failed";
@@ -211,11 +262,13 @@ bool Connection::dead_probe(bool& dead) {
     dead = false;
     auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
     SQLUINTEGER flag = SQL_CD_FALSE;
-    if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, nullptr)) && flag == SQL_CD_TRUE) {
+    if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, nullptr)) &&
+        flag == SQL_CD_TRUE) {
         dead = true;
         return true;
     }
-    std::string probe = config_.settings.probe_query.empty() ? default_probe(family_) : config_.settings.probe_query;
+    std::string probe = config_.settings.probe_query.empty() ? default_probe(family_)
+                                                             : config_.settings.probe_query;
     if (probe.empty()) return true;
     std::string failure;
     SQLHSTMT stmt = nullptr;
@@ -223,13 +276,15 @@ bool Connection::dead_probe(bool& dead) {
         dead = true;
         return true;
     }
-    SQLRETURN rc = api_->SQLExecDirect
-                       ? api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(probe.data()), SQL_NTS)
-                       : api_->SQLExecDirectW(stmt, to_utf16(probe).data(), SQL_NTS);
+    SQLRETURN rc =
+        api_->SQLExecDirect
+            ? api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(probe.data()), SQL_NTS)
+            : api_->SQLExecDirectW(stmt, to_utf16(probe).data(), SQL_NTS);
     if (rc == SQL_ERROR) {
         DiagArea scratch;
         auto records = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
-        dead = classify_failure(records, Phase::Statement, stmt, SQL_HANDLE_STMT).cls == ErrorClass::ConnectionLost;
+        dead = classify_failure(records, Phase::Statement, stmt, SQL_HANDLE_STMT).cls ==
+               ErrorClass::ConnectionLost;
     }
     api_->SQLFreeHandle(SQL_HANDLE_STMT, stmt);
     return true;
@@ -252,33 +307,40 @@ SQLRETURN Connection::validate(HandleBase& report, std::atomic<bool>* cancel) {
             }
         }
     }
-    return recover(report, seen, "validation after another connection to the target was lost", cancel);
+    return recover(report, seen, "validation after another connection to the target was lost",
+                   cancel);
 }
 
 SQLRETURN Connection::catch_up(HandleBase& report, std::atomic<bool>* cancel) {
     if (!connected_) return SQL_SUCCESS;
     if (lost_.load(std::memory_order_acquire))
-        return recover(report, session_.load(std::memory_order_acquire), "the connection was lost earlier", cancel);
-    if (epoch_ && epoch_->load(std::memory_order_relaxed) != target_epoch_) return validate(report, cancel);
+        return recover(report, session_.load(std::memory_order_acquire),
+                       "the connection was lost earlier", cancel);
+    if (epoch_ && epoch_->load(std::memory_order_relaxed) != target_epoch_)
+        return validate(report, cancel);
     return SQL_SUCCESS;
 }
 
-SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const char* why, std::atomic<bool>* cancel) {
+SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const char* why,
+                              std::atomic<bool>* cancel) {
     std::vector<DiagRecord> loss_records = report.diag().records_snapshot(report.diag_source());
     std::unique_lock lock(recovery_mutex_);
-    if (session_.load(std::memory_order_acquire) != seen_session && !lost_.load(std::memory_order_acquire))
+    if (session_.load(std::memory_order_acquire) != seen_session &&
+        !lost_.load(std::memory_order_acquire))
         return SQL_SUCCESS;  // another thread recovered it while this one waited
     auto started = steady_clock_instance().now();
     if (!lost_.exchange(true, std::memory_order_acq_rel)) {
         // First to see this loss: every other connection to the target validates itself.
-        if (in_transaction_mode() && statements_in_transaction_.load(std::memory_order_relaxed) > 0) {
+        if (in_transaction_mode() &&
+            statements_in_transaction_.load(std::memory_order_relaxed) > 0) {
             transaction_lost_.store(true, std::memory_order_relaxed);
             transaction_loss_unreported_.store(true, std::memory_order_relaxed);
         }
         statements_in_transaction_.store(0, std::memory_order_relaxed);
         sql_transaction_.store(false, std::memory_order_relaxed);
         if (epoch_) {
-            if (epoch_->load(std::memory_order_acquire) == target_epoch_) epoch_->fetch_add(1, std::memory_order_acq_rel);
+            if (epoch_->load(std::memory_order_acquire) == target_epoch_)
+                epoch_->fetch_add(1, std::memory_order_acq_rel);
             target_epoch_ = epoch_->load(std::memory_order_acquire);
         }
         logger().warn("connection to {} lost ({}); recovering", target_description_, why);
@@ -290,7 +352,8 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
         target_ = nullptr;
     }
     TargetCounters& counters = target_state_->counters();
-    SQLRETURN rc = establish(target_cs_, connect_wide_, nullptr, SQL_DRIVER_NOPROMPT, "recover", cancel);
+    SQLRETURN rc =
+        establish(target_cs_, connect_wide_, nullptr, SQL_DRIVER_NOPROMPT, "recover", cancel);
     std::string failure;
     if (SQL_SUCCEEDED(rc)) {
         rc = restore_session(failure);
@@ -301,16 +364,19 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     } else {
         failure = "re-establishing it failed";
     }
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(steady_clock_instance().now() - started);
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        steady_clock_instance().now() - started);
     if (rc == SQL_ERROR) {
         counters.recovery_failures.fetch_add(1, std::memory_order_relaxed);
         std::vector<DiagRecord> records = loss_records;
         auto reconnect = diag().records_snapshot(diag_source());
         records.insert(records.end(), reconnect.begin(), reconnect.end());
-        std::string message = "[odbc-retry] the connection was lost and could not be recovered: " + failure +
-                              "; the next call on this connection tries again";
+        std::string message =
+            "[odbc-retry] the connection was lost and could not be recovered: " + failure +
+            "; the next call on this connection tries again";
         report.diag().set_leading("08S01", message, std::move(records));
-        logger().error("recovery of {} failed after {} ms: {}", target_description_, elapsed.count(), failure);
+        logger().error("recovery of {} failed after {} ms: {}", target_description_,
+                       elapsed.count(), failure);
         return SQL_ERROR;
     }
     if (initial_isolation_ == 0) {
@@ -335,13 +401,15 @@ bool Connection::finish_lost_transaction() {
     return true;
 }
 
-SQLRETURN Connection::end_tran_lost(SQLSMALLINT completion, const std::vector<DiagRecord>& records) {
+SQLRETURN Connection::end_tran_lost(SQLSMALLINT completion,
+                                    const std::vector<DiagRecord>& records) {
     ReplayFacts facts;
     facts.call = completion == SQL_COMMIT ? ReplayCall::Commit : ReplayCall::Rollback;
     facts.autocommit = !in_transaction_mode();
     facts.statements_in_transaction = statements_in_transaction_.load(std::memory_order_relaxed);
     facts.not_sent = not_sent(records);
-    SQLRETURN rc = recover(*this, session_.load(std::memory_order_acquire), "lost during SQLEndTran", nullptr);
+    SQLRETURN rc =
+        recover(*this, session_.load(std::memory_order_acquire), "lost during SQLEndTran", nullptr);
     // The transaction is over either way: the server rolled it back or committed it.
     transaction_lost_.store(false, std::memory_order_relaxed);
     transaction_loss_unreported_.store(false, std::memory_order_relaxed);
@@ -354,7 +422,8 @@ SQLRETURN Connection::end_tran_lost(SQLSMALLINT completion, const std::vector<Di
         return SQL_SUCCESS;
     }
     counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
-    if (verdict == ReplayVerdict::RefuseCommitUnknown) counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+    if (verdict == ReplayVerdict::RefuseCommitUnknown)
+        counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
     diag().set_leading(refusal_sqlstate(verdict), std::string(refusal_message(verdict)), records);
     logger().warn("COMMIT on {} not acknowledged: {}", target_description_, to_string(verdict));
     return SQL_ERROR;
@@ -383,18 +452,22 @@ SQLRETURN Connection::reset_connection() {
     }
     // Attributes the application changed after connect go back to their connect-time values.
     for (const auto& a : attributes) {
-        auto pre = std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
-                                [&](const AttributeValue& p) { return p.attribute == a.attribute; });
-        if (pre != preconnect_attributes_.end() && !pre->is_text) set(target_, a.attribute, pre->integer, 0);
+        auto pre =
+            std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
+                         [&](const AttributeValue& p) { return p.attribute == a.attribute; });
+        if (pre != preconnect_attributes_.end() && !pre->is_text)
+            set(target_, a.attribute, pre->integer, 0);
         else if (a.attribute == SQL_ATTR_ACCESS_MODE)
             set(target_, a.attribute, reinterpret_cast<SQLPOINTER>(SQL_MODE_READ_WRITE), 0);
         else if (a.attribute == SQL_ATTR_TXN_ISOLATION && initial_isolation_)
             set(target_, a.attribute, reinterpret_cast<SQLPOINTER>(initial_isolation_), 0);
     }
-    if (auto pre = std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
-                                [](const AttributeValue& p) { return p.attribute == SQL_ATTR_AUTOCOMMIT; });
+    if (auto pre = std::find_if(
+            preconnect_attributes_.begin(), preconnect_attributes_.end(),
+            [](const AttributeValue& p) { return p.attribute == SQL_ATTR_AUTOCOMMIT; });
         pre != preconnect_attributes_.end())
-        autocommit_.store(reinterpret_cast<SQLULEN>(pre->integer) == SQL_AUTOCOMMIT_ON, std::memory_order_relaxed);
+        autocommit_.store(reinterpret_cast<SQLULEN>(pre->integer) == SQL_AUTOCOMMIT_ON,
+                          std::memory_order_relaxed);
     return SQL_SUCCESS;
 }
 
@@ -403,10 +476,12 @@ SQLRETURN Connection::reset_connection() {
 SQLRETURN Statement::refuse(ReplayVerdict verdict, const std::vector<DiagRecord>& records) {
     TargetCounters& counters = connection_->target_state().counters();
     counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
-    if (verdict == ReplayVerdict::RefuseUnknownOutcome || verdict == ReplayVerdict::RefuseCommitUnknown)
+    if (verdict == ReplayVerdict::RefuseUnknownOutcome ||
+        verdict == ReplayVerdict::RefuseCommitUnknown)
         counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
     diag().set_leading(refusal_sqlstate(verdict), std::string(refusal_message(verdict)), records);
-    logger().warn("replay refused on {}: {}", connection_->target_description(), to_string(verdict));
+    logger().warn("replay refused on {}: {}", connection_->target_description(),
+                  to_string(verdict));
     return SQL_ERROR;
 }
 
@@ -427,13 +502,15 @@ SQLRETURN Statement::rebuild(std::string& failure) {
         if (set) set(target_, a.attribute, a.value, 0);
     if (!cursor_name_.empty()) {
         if (api_->SQLSetCursorName)
-            api_->SQLSetCursorName(target_, reinterpret_cast<SQLCHAR*>(cursor_name_.data()), SQL_NTS);
+            api_->SQLSetCursorName(target_, reinterpret_cast<SQLCHAR*>(cursor_name_.data()),
+                                   SQL_NTS);
         else if (api_->SQLSetCursorNameW)
             api_->SQLSetCursorNameW(target_, to_utf16(cursor_name_).data(), SQL_NTS);
     }
     if (prepared_) {
         SQLRETURN rc = api_->SQLPrepare
-                           ? api_->SQLPrepare(target_, reinterpret_cast<SQLCHAR*>(prepared_sql_.data()), SQL_NTS)
+                           ? api_->SQLPrepare(
+                                 target_, reinterpret_cast<SQLCHAR*>(prepared_sql_.data()), SQL_NTS)
                            : api_->SQLPrepareW(target_, to_utf16(prepared_sql_).data(), SQL_NTS);
         if (rc == SQL_ERROR) {
             failure = "preparing the statement again failed";
@@ -443,20 +520,22 @@ SQLRETURN Statement::rebuild(std::string& failure) {
     for (size_t i = 1; i < parameters_.size(); ++i) {
         const auto& p = parameters_[i];
         if (!p.bound) continue;
-        api_->SQLBindParameter(target_, static_cast<SQLUSMALLINT>(i), p.io_type, p.c_type, p.sql_type, p.size,
-                               p.digits, p.value, p.capacity, p.indicator);
+        api_->SQLBindParameter(target_, static_cast<SQLUSMALLINT>(i), p.io_type, p.c_type,
+                               p.sql_type, p.size, p.digits, p.value, p.capacity, p.indicator);
     }
     for (size_t i = 0; i < columns_.size(); ++i) {
         const auto& b = columns_[i];
         if (!b.value && !b.indicator) continue;
-        api_->SQLBindCol(target_, static_cast<SQLUSMALLINT>(i), b.c_type, b.value, b.capacity, b.indicator);
+        api_->SQLBindCol(target_, static_cast<SQLUSMALLINT>(i), b.c_type, b.value, b.capacity,
+                         b.indicator);
     }
     // The implicit descriptors the application holds now stand for the new statement's.
     std::lock_guard lock(implicit_mutex_);
     auto* get = api_->SQLGetStmtAttr ? api_->SQLGetStmtAttr : api_->SQLGetStmtAttrW;
     for (auto& d : implicit_) {
         SQLHDESC fresh = nullptr;
-        if (get && SQL_SUCCEEDED(get(target_, d->implicit_attribute(), &fresh, SQL_IS_POINTER, nullptr)))
+        if (get &&
+            SQL_SUCCEEDED(get(target_, d->implicit_attribute(), &fresh, SQL_IS_POINTER, nullptr)))
             d->retarget(fresh, api_);
     }
     return SQL_SUCCESS;
@@ -465,8 +544,10 @@ SQLRETURN Statement::rebuild(std::string& failure) {
 void Statement::note_rows_fetched() {
     // Called after every successful fetch of a result that could be resumed.
     if (!getdata_calls_.empty() || rows_delivered_ > 0) {
-        if (rows_delivered_ == 1 && getdata_signature_.empty()) getdata_signature_ = getdata_calls_;
-        else if (getdata_calls_ != getdata_signature_) rows_verifiable_ = false;
+        if (rows_delivered_ == 1 && getdata_signature_.empty())
+            getdata_signature_ = getdata_calls_;
+        else if (getdata_calls_ != getdata_signature_)
+            rows_verifiable_ = false;
         getdata_calls_.clear();
     }
     SQLULEN rows = 1;
@@ -484,11 +565,16 @@ void Statement::note_rows_fetched() {
             const ColumnBinding& b = columns_[col];
             if (!b.value && !b.indicator) continue;
             size_t stride = row_bind_type_ != SQL_BIND_BY_COLUMN ? row_bind_type_ : 0;
-            size_t value_stride = stride ? stride : (c_type_size(b.c_type) ? c_type_size(b.c_type) : static_cast<size_t>(b.capacity));
+            size_t value_stride = stride
+                                      ? stride
+                                      : (c_type_size(b.c_type) ? c_type_size(b.c_type)
+                                                               : static_cast<size_t>(b.capacity));
             size_t ind_stride = stride ? stride : sizeof(SQLLEN);
-            const SQLLEN* ind = b.indicator
-                                    ? reinterpret_cast<const SQLLEN*>(reinterpret_cast<const char*>(b.indicator) + offset + r * ind_stride)
-                                    : nullptr;
+            const SQLLEN* ind =
+                b.indicator
+                    ? reinterpret_cast<const SQLLEN*>(reinterpret_cast<const char*>(b.indicator) +
+                                                      offset + r * ind_stride)
+                    : nullptr;
             h = fold_value(h, col);
             if (ind && *ind == SQL_NULL_DATA) {
                 h = fold_value(h, 0x4e554c4cULL);
@@ -504,30 +590,35 @@ void Statement::note_rows_fetched() {
     rows_delivered_ += rows;
 }
 
-void Statement::fold_getdata(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
-                             const SQLLEN* indicator, SQLRETURN rc) {
+void Statement::fold_getdata(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value,
+                             SQLLEN capacity, const SQLLEN* indicator, SQLRETURN rc) {
     if (row_array_size_ > 1) {
         rows_verifiable_ = false;
         return;
     }
     if (getdata_calls_.size() < 4096) getdata_calls_.push_back({column, c_type, capacity});
-    uint64_t h = fold_value(rows_hash_, (static_cast<uint64_t>(column) << 16) ^ static_cast<uint16_t>(c_type));
+    uint64_t h = fold_value(rows_hash_,
+                            (static_cast<uint64_t>(column) << 16) ^ static_cast<uint16_t>(c_type));
     h = fold_value(h, static_cast<uint64_t>(rc));
     if (SQL_SUCCEEDED(rc)) {
-        if (indicator && *indicator == SQL_NULL_DATA) h = fold_value(h, 0x4e554c4cULL);
-        else if (value) h = fold(h, value, value_bytes(c_type, capacity, indicator));
+        if (indicator && *indicator == SQL_NULL_DATA)
+            h = fold_value(h, 0x4e554c4cULL);
+        else if (value)
+            h = fold(h, value, value_bytes(c_type, capacity, indicator));
     }
     rows_hash_ = h;
 }
 
-SQLRETURN Statement::get_data_tracked(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
-                                      SQLLEN* indicator) {
+SQLRETURN Statement::get_data_tracked(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value,
+                                      SQLLEN capacity, SQLLEN* indicator) {
     // The data the application reads is part of what a resumed read must find again. A private
     // indicator is used when the application passes none, so the length is always known.
     SQLLEN own = 0;
     SQLLEN* ind = indicator ? indicator : &own;
-    SQLRETURN rc = forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, ind);
-    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA) fold_getdata(column, c_type, value, capacity, ind, rc);
+    SQLRETURN rc =
+        forward<&TargetApi::SQLGetData>(Op::GetData, column, c_type, value, capacity, ind);
+    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA)
+        fold_getdata(column, c_type, value, capacity, ind, rc);
     return rc;
 }
 
@@ -538,7 +629,8 @@ SQLRETURN Statement::resume_fetch(std::string& failure) {
     if (executed_prepared_) {
         rc = api_->SQLExecute(target_);
     } else if (api_->SQLExecDirect) {
-        rc = api_->SQLExecDirect(target_, reinterpret_cast<SQLCHAR*>(executed_sql_.data()), SQL_NTS);
+        rc =
+            api_->SQLExecDirect(target_, reinterpret_cast<SQLCHAR*>(executed_sql_.data()), SQL_NTS);
     } else {
         rc = api_->SQLExecDirectW(target_, to_utf16(executed_sql_).data(), SQL_NTS);
     }
@@ -548,18 +640,21 @@ SQLRETURN Statement::resume_fetch(std::string& failure) {
     }
     const uint64_t delivered = rows_delivered_;
     const uint64_t expected = rows_hash_;
-    if (!getdata_calls_.empty() && !getdata_signature_.empty() && getdata_calls_ != getdata_signature_) {
+    if (!getdata_calls_.empty() && !getdata_signature_.empty() &&
+        getdata_calls_ != getdata_signature_) {
         failure = "the rows were read with different SQLGetData calls";
         return SQL_ERROR;
     }
-    std::vector<GetDataCall> signature = getdata_signature_.empty() ? getdata_calls_ : getdata_signature_;
+    std::vector<GetDataCall> signature =
+        getdata_signature_.empty() ? getdata_calls_ : getdata_signature_;
     rows_delivered_ = 0;
     rows_hash_ = 0;
     getdata_calls_.clear();
     getdata_signature_.clear();
     std::vector<char> scratch;
     while (rows_delivered_ < delivered) {
-        rc = row_array_size_ > 1 ? api_->SQLFetchScroll(target_, SQL_FETCH_NEXT, 0) : api_->SQLFetch(target_);
+        rc = row_array_size_ > 1 ? api_->SQLFetchScroll(target_, SQL_FETCH_NEXT, 0)
+                                 : api_->SQLFetch(target_);
         if (!SQL_SUCCEEDED(rc)) {
             failure = "the result now has fewer rows than were already delivered";
             return SQL_ERROR;
@@ -568,7 +663,8 @@ SQLRETURN Statement::resume_fetch(std::string& failure) {
         for (const auto& call : signature) {
             scratch.assign(static_cast<size_t>(std::max<SQLLEN>(call.capacity, 64)), 0);
             SQLLEN ind = 0;
-            SQLRETURN r = api_->SQLGetData(target_, call.column, call.c_type, scratch.data(), call.capacity, &ind);
+            SQLRETURN r = api_->SQLGetData(target_, call.column, call.c_type, scratch.data(),
+                                           call.capacity, &ind);
             fold_getdata(call.column, call.c_type, scratch.data(), call.capacity, &ind, r);
         }
     }
@@ -587,8 +683,8 @@ SQLRETURN Statement::catch_up(Op op) {
     // recovered meanwhile (a lost connection's handles are kept until disconnect): many drivers
     // hold the whole result in the client, and it is still there. If reading it fails because
     // the connection is gone, the failure goes through recovery like any other.
-    bool reads_result = op == Op::Fetch || op == Op::GetData || op == Op::Describe || op == Op::Bind ||
-                        op == Op::Other || op == Op::Cursor;
+    bool reads_result = op == Op::Fetch || op == Op::GetData || op == Op::Describe ||
+                        op == Op::Bind || op == Op::Other || op == Op::Cursor;
     if (result_open_ && reads_result) return SQL_SUCCESS;
     SQLRETURN rc = c.catch_up(*this, &cancel_);
     if (rc != SQL_SUCCESS) return rc;
@@ -598,11 +694,15 @@ SQLRETURN Statement::catch_up(Op op) {
     result_open_ = false;
     std::string failure;
     if (rebuild(failure) == SQL_ERROR) {
-        diag().post_alone("08S01", "[odbc-retry] the connection was recovered but this statement could not be "
-                                   "rebuilt on it: " + failure);
+        diag().post_alone(
+            "08S01",
+            "[odbc-retry] the connection was recovered but this statement could not be "
+            "rebuilt on it: " +
+                failure);
         return SQL_ERROR;
     }
-    bool reads_open_result = op == Op::Fetch || op == Op::GetData || op == Op::MoreResults || op == Op::Cursor;
+    bool reads_open_result =
+        op == Op::Fetch || op == Op::GetData || op == Op::MoreResults || op == Op::Cursor;
     if (!reads_open_result && c.take_unreported_transaction_loss())
         return refuse(ReplayVerdict::RefuseTransaction, {});
     if (!had_result || !reads_open_result) return SQL_SUCCESS;
@@ -610,7 +710,8 @@ SQLRETURN Statement::catch_up(Op op) {
     facts.call = replay_call(op);
     facts.kind = classify_statement(executed_prepared_ ? prepared_sql_ : executed_sql_);
     facts.autocommit = !c.in_transaction_mode();
-    facts.statements_in_transaction = std::max(0, c.statements_in_transaction() - 1);  // this one's own
+    facts.statements_in_transaction =
+        std::max(0, c.statements_in_transaction() - 1);  // this one's own
     facts.writes_idempotent = c.settings().replay_writes == "idempotent";
     facts.statement_rebuildable = statement_rebuildable_;
     facts.rows_verifiable = track_rows_ && rows_verifiable_;
@@ -620,7 +721,8 @@ SQLRETURN Statement::catch_up(Op op) {
         c.target_state().counters().replays.fetch_add(1, std::memory_order_relaxed);
         return SQL_SUCCESS;
     }
-    return refuse(verdict == ReplayVerdict::ResumeFetch ? ReplayVerdict::RefuseNotReplayable : verdict, {});
+    return refuse(
+        verdict == ReplayVerdict::ResumeFetch ? ReplayVerdict::RefuseNotReplayable : verdict, {});
 }
 
 SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& records,
@@ -629,13 +731,16 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
     ReplayFacts facts;
     facts.call = replay_call(op);
     std::string_view sql = op == Op::Execute ? std::string_view(prepared_sql_)
-                           : op == Op::ExecDirect ? std::string_view(executed_sql_)
-                           : (executed_prepared_ ? std::string_view(prepared_sql_) : std::string_view(executed_sql_));
+                           : op == Op::ExecDirect
+                               ? std::string_view(executed_sql_)
+                               : (executed_prepared_ ? std::string_view(prepared_sql_)
+                                                     : std::string_view(executed_sql_));
     facts.kind = classify_statement(sql);
     facts.autocommit = !c.in_transaction_mode();
     facts.statements_in_transaction = c.statements_in_transaction();
     // A read being fetched was counted when it executed: it is not an earlier statement.
-    if (facts.call == ReplayCall::Fetch && facts.statements_in_transaction > 0) --facts.statements_in_transaction;
+    if (facts.call == ReplayCall::Fetch && facts.statements_in_transaction > 0)
+        --facts.statements_in_transaction;
     facts.writes_idempotent = c.settings().replay_writes == "idempotent";
     facts.not_sent = c.not_sent(records);
     facts.session_state_lost = c.session_state_lost();
@@ -644,31 +749,41 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
     facts.param_array = paramset_size_ > 1;
     bool had_result = result_open_;
 
-    if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) == SQL_ERROR)
+    if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) ==
+        SQL_ERROR)
         return SQL_ERROR;
     c.take_unreported_transaction_loss();  // this call reports it (or replays a first statement)
     std::string failure;
     if (session_ != c.session() && rebuild(failure) == SQL_ERROR) {
-        diag().set_leading("08S01", "[odbc-retry] the connection was recovered but this statement could not be "
-                                    "rebuilt on it: " + failure, records);
+        diag().set_leading(
+            "08S01",
+            "[odbc-retry] the connection was recovered but this statement could not be "
+            "rebuilt on it: " +
+                failure,
+            records);
         return SQL_ERROR;
     }
     ReplayVerdict verdict = decide_replay(facts);
-    if (verdict == ReplayVerdict::ResumeFetch && !had_result) verdict = ReplayVerdict::RefuseNotReplayable;
+    if (verdict == ReplayVerdict::ResumeFetch && !had_result)
+        verdict = ReplayVerdict::RefuseNotReplayable;
     TargetCounters& counters = c.target_state().counters();
     if (verdict == ReplayVerdict::Replay || verdict == ReplayVerdict::ResumeFetch) {
         if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_ERROR) {
             result_open_ = false;
-            diag().set_leading("08S01", "[odbc-retry] the connection was lost while rows were read and the read could "
-                                        "not be resumed: " + failure + "; the session was re-established", records);
+            diag().set_leading(
+                "08S01",
+                "[odbc-retry] the connection was lost while rows were read and the read could "
+                "not be resumed: " +
+                    failure + "; the session was re-established",
+                records);
             counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
             return SQL_ERROR;
         }
         counters.replays.fetch_add(1, std::memory_order_relaxed);
         logger().info("{} on {} after recovery: {}", to_string(verdict), c.target_description(),
-                      facts.not_sent ? "the call never reached the server"
+                      facts.not_sent                      ? "the call never reached the server"
                       : facts.kind == StatementKind::Read ? "a read"
-                      : !facts.autocommit ? "first statement of the transaction"
+                      : !facts.autocommit                 ? "first statement of the transaction"
                                           : "writes declared idempotent (ReplayWrites)");
         diag().reset();
         SQLRETURN rc = reissue();

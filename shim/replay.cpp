@@ -10,10 +10,12 @@ ReplayVerdict decide_replay(const ReplayFacts& f) {
             return ReplayVerdict::Succeed;
         case ReplayCall::Commit:
             if (!f.autocommit && f.statements_in_transaction == 0) return ReplayVerdict::Succeed;
-            return f.not_sent ? ReplayVerdict::RefuseCommitRolledBack : ReplayVerdict::RefuseCommitUnknown;
+            return f.not_sent ? ReplayVerdict::RefuseCommitRolledBack
+                              : ReplayVerdict::RefuseCommitUnknown;
         case ReplayCall::StreamData:
         case ReplayCall::MoreResults:
-            return in_transaction ? ReplayVerdict::RefuseTransaction : ReplayVerdict::RefuseNotReplayable;
+            return in_transaction ? ReplayVerdict::RefuseTransaction
+                                  : ReplayVerdict::RefuseNotReplayable;
         default:
             break;
     }
@@ -48,15 +50,24 @@ ReplayVerdict decide_replay(const ReplayFacts& f) {
 
 std::string_view to_string(ReplayVerdict v) {
     switch (v) {
-        case ReplayVerdict::Replay: return "replay";
-        case ReplayVerdict::ResumeFetch: return "resume_fetch";
-        case ReplayVerdict::RefuseUnknownOutcome: return "refused_unknown_outcome";
-        case ReplayVerdict::RefuseTransaction: return "refused_transaction_rolled_back";
-        case ReplayVerdict::RefuseCommitUnknown: return "refused_commit_outcome_unknown";
-        case ReplayVerdict::RefuseCommitRolledBack: return "refused_commit_rolled_back";
-        case ReplayVerdict::RefuseSessionState: return "refused_session_state";
-        case ReplayVerdict::RefuseNotReplayable: return "refused_not_replayable";
-        case ReplayVerdict::Succeed: return "succeed";
+        case ReplayVerdict::Replay:
+            return "replay";
+        case ReplayVerdict::ResumeFetch:
+            return "resume_fetch";
+        case ReplayVerdict::RefuseUnknownOutcome:
+            return "refused_unknown_outcome";
+        case ReplayVerdict::RefuseTransaction:
+            return "refused_transaction_rolled_back";
+        case ReplayVerdict::RefuseCommitUnknown:
+            return "refused_commit_outcome_unknown";
+        case ReplayVerdict::RefuseCommitRolledBack:
+            return "refused_commit_rolled_back";
+        case ReplayVerdict::RefuseSessionState:
+            return "refused_session_state";
+        case ReplayVerdict::RefuseNotReplayable:
+            return "refused_not_replayable";
+        case ReplayVerdict::Succeed:
+            return "succeed";
     }
     return "?";
 }
@@ -68,25 +79,32 @@ const char* refusal_sqlstate(ReplayVerdict v) {
 std::string_view refusal_message(ReplayVerdict v) {
     switch (v) {
         case ReplayVerdict::RefuseUnknownOutcome:
-            return "[odbc-retry] the connection was lost while the statement ran; its outcome is unknown "
+            return "[odbc-retry] the connection was lost while the statement ran; its outcome is "
+                   "unknown "
                    "(it may or may not have been applied) and it was not repeated; the session was "
                    "re-established and the next call on this handle works";
         case ReplayVerdict::RefuseTransaction:
-            return "[odbc-retry] the connection was lost inside a transaction: the server rolled the "
+            return "[odbc-retry] the connection was lost inside a transaction: the server rolled "
+                   "the "
                    "transaction back; the session was re-established, start the transaction again";
         case ReplayVerdict::RefuseCommitUnknown:
-            return "[odbc-retry] the connection was lost during COMMIT: the outcome of the transaction is "
+            return "[odbc-retry] the connection was lost during COMMIT: the outcome of the "
+                   "transaction is "
                    "unknown; the session was re-established";
         case ReplayVerdict::RefuseCommitRolledBack:
-            return "[odbc-retry] the connection was lost before COMMIT reached the server: the transaction "
+            return "[odbc-retry] the connection was lost before COMMIT reached the server: the "
+                   "transaction "
                    "was rolled back; the session was re-established, start the transaction again";
         case ReplayVerdict::RefuseSessionState:
             return "[odbc-retry] the connection was lost with session state that cannot be rebuilt "
-                   "(temporary tables, session locks, or descriptors edited directly); the session was "
+                   "(temporary tables, session locks, or descriptors edited directly); the session "
+                   "was "
                    "re-established without it";
         case ReplayVerdict::RefuseNotReplayable:
-            return "[odbc-retry] the connection was lost in the middle of a call that cannot be repeated "
-                   "(a data-at-execution stream, further results of a batch, or rows that cannot be "
+            return "[odbc-retry] the connection was lost in the middle of a call that cannot be "
+                   "repeated "
+                   "(a data-at-execution stream, further results of a batch, or rows that cannot "
+                   "be "
                    "re-read); the session was re-established";
         default:
             return "[odbc-retry] the connection was lost";

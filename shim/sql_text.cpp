@@ -26,7 +26,10 @@ void scan_code(std::string_view sql, F&& on_code) {
             ++i;
             while (i < n) {
                 if (sql[i] == q) {
-                    if (i + 1 < n && sql[i + 1] == q) { i += 2; continue; }
+                    if (i + 1 < n && sql[i + 1] == q) {
+                        i += 2;
+                        continue;
+                    }
                     break;
                 }
                 if (sql[i] == '\\' && q == '\'' && i + 1 < n) ++i;  // MySQL-style escapes
@@ -44,10 +47,12 @@ void scan_code(std::string_view sql, F&& on_code) {
             i = end == std::string_view::npos ? n : end + 2;
             continue;
         }
-        bool after_identifier = i > 0 && (std::isalnum(static_cast<unsigned char>(sql[i - 1])) || sql[i - 1] == '_');
+        bool after_identifier =
+            i > 0 && (std::isalnum(static_cast<unsigned char>(sql[i - 1])) || sql[i - 1] == '_');
         if (c == '$' && !after_identifier) {  // PostgreSQL dollar quoting: $tag$ ... $tag$
             size_t j = i + 1;
-            while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_')) ++j;
+            while (j < n && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_'))
+                ++j;
             if (j < n && sql[j] == '$') {
                 std::string_view tag = sql.substr(i, j - i + 1);
                 size_t end = sql.find(tag, j + 1);
@@ -94,9 +99,9 @@ StatementKind classify_statement(std::string_view sql) {
     };
     std::string_view first = next_word();
     if (first.empty()) return StatementKind::Unknown;
-    static constexpr std::string_view kWriting[] = {"INSERT", "UPDATE", "DELETE", "MERGE", "UPSERT", "REPLACE",
-                                                    "INTO",   "COPY",   "CALL",   "LOCK",  "NEXTVAL", "SETVAL",
-                                                    "FOR",    "TRUNCATE"};
+    static constexpr std::string_view kWriting[] = {
+        "INSERT", "UPDATE", "DELETE", "MERGE",   "UPSERT", "REPLACE", "INTO",
+        "COPY",   "CALL",   "LOCK",   "NEXTVAL", "SETVAL", "FOR",     "TRUNCATE"};
     auto any_writing_word = [&]() {
         // SELECT ... INTO, SELECT ... FOR UPDATE, nextval(): not a plain read.
         std::string_view w;
@@ -105,8 +110,8 @@ StatementKind classify_statement(std::string_view sql) {
                 if (word_equals(w, k)) return true;
         return false;
     };
-    if (word_equals(first, "SELECT") || word_equals(first, "WITH") || word_equals(first, "VALUES") ||
-        word_equals(first, "TABLE"))
+    if (word_equals(first, "SELECT") || word_equals(first, "WITH") ||
+        word_equals(first, "VALUES") || word_equals(first, "TABLE"))
         return any_writing_word() ? StatementKind::Write : StatementKind::Read;
     if (word_equals(first, "SHOW") || word_equals(first, "DESCRIBE") || word_equals(first, "DESC"))
         return StatementKind::Read;
@@ -119,7 +124,8 @@ StatementKind classify_statement(std::string_view sql) {
     }
     if (word_equals(first, "SET")) {
         std::string_view second = next_word();
-        if (word_equals(second, "TRANSACTION") || word_equals(second, "CONSTRAINTS")) return StatementKind::Write;
+        if (word_equals(second, "TRANSACTION") || word_equals(second, "CONSTRAINTS"))
+            return StatementKind::Write;
         return StatementKind::SessionSet;
     }
     return StatementKind::Write;
@@ -145,20 +151,24 @@ SessionEffects session_effects(std::string_view sql) {
         std::string_view before(previous, previous_length);
         if (words == 0) {
             e.transaction_begin = is_word(w, "BEGIN") || is_word(w, "START");
-            e.transaction_end = is_word(w, "COMMIT") || is_word(w, "ROLLBACK") || is_word(w, "END") || is_word(w, "ABORT");
+            e.transaction_end = is_word(w, "COMMIT") || is_word(w, "ROLLBACK") ||
+                                is_word(w, "END") || is_word(w, "ABORT");
             e.session_set = is_word(w, "SET");
-            if (is_word(w, "PREPARE") || is_word(w, "LISTEN") || is_word(w, "DECLARE")) e.session_state = true;
+            if (is_word(w, "PREPARE") || is_word(w, "LISTEN") || is_word(w, "DECLARE"))
+                e.session_state = true;
         } else if (words == 1 && e.session_set) {
             // SET TRANSACTION / SET CONSTRAINTS change only the current transaction.
-            if (is_word(w, "TRANSACTION") || is_word(w, "CONSTRAINTS") || is_word(w, "LOCAL")) e.session_set = false;
+            if (is_word(w, "TRANSACTION") || is_word(w, "CONSTRAINTS") || is_word(w, "LOCAL"))
+                e.session_set = false;
         } else if (words == 1 && e.transaction_begin && is_word(before, "START")) {
             e.transaction_begin = is_word(w, "TRANSACTION");
         }
         if (is_word(w, "TEMPORARY") || (is_word(w, "TABLE") && is_word(before, "TEMP")) ||
             (is_word(w, "TEMP") && (is_word(before, "INTO") || is_word(before, "CREATE") ||
                                     is_word(before, "LOCAL") || is_word(before, "GLOBAL"))) ||
-            is_word(w, "GET_LOCK") || is_word(w, "PG_ADVISORY_LOCK") || is_word(w, "PG_ADVISORY_LOCK_SHARED") ||
-            is_word(w, "PG_TRY_ADVISORY_LOCK") || is_word(w, "PG_TRY_ADVISORY_LOCK_SHARED") ||
+            is_word(w, "GET_LOCK") || is_word(w, "PG_ADVISORY_LOCK") ||
+            is_word(w, "PG_ADVISORY_LOCK_SHARED") || is_word(w, "PG_TRY_ADVISORY_LOCK") ||
+            is_word(w, "PG_TRY_ADVISORY_LOCK_SHARED") ||
             ((is_word(w, "TABLE") || is_word(w, "TABLES")) && is_word(before, "LOCK")))
             e.session_state = true;
         std::memcpy(previous, word, too_long ? 0 : length);
@@ -170,8 +180,10 @@ SessionEffects session_effects(std::string_view sql) {
     scan_code(sql, [&](size_t i) {
         char c = sql[i];
         if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
-            if (length < sizeof word) word[length++] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-            else too_long = true;
+            if (length < sizeof word)
+                word[length++] = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+            else
+                too_long = true;
         } else {
             finish();
         }

@@ -35,8 +35,10 @@ SQLRETURN Statement::on_error(Op op, SQLRETURN rc, FunctionRef<SQLRETURN()> reis
     return retry_statement(op, rc, records, verdict, reissue);
 }
 
-SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc, const std::vector<DiagRecord>& first_records,
-                                     Classifier::Verdict verdict, FunctionRef<SQLRETURN()> reissue) {
+SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc,
+                                     const std::vector<DiagRecord>& first_records,
+                                     Classifier::Verdict verdict,
+                                     FunctionRef<SQLRETURN()> reissue) {
     // Only executions are retried here: a statement the server rolled back (deadlock,
     // serialization failure) or could not start (a lock, SQLite's "database is locked"), in
     // autocommit, where nothing of it can have been kept.
@@ -52,7 +54,8 @@ SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc, const std::vector<Diag
     TargetState& target = c.target_state();
     target.refill_budget(steady_clock_instance().now());
     RetryState state(policy, steady_clock_instance(), default_random(),
-                     std::chrono::seconds(static_cast<long long>(query_timeout_)), &target.budget(), nullptr, &cancel_);
+                     std::chrono::seconds(static_cast<long long>(query_timeout_)), &target.budget(),
+                     nullptr, &cancel_);
     const char* operation = op == Op::Execute ? "execute" : "execdirect";
     for (;;) {
         Decision decision = state.on_failure(verdict.cls, Phase::Statement, in_transaction);
@@ -67,8 +70,8 @@ SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc, const std::vector<Diag
             log_give_up(operation, message, c.target_description(), deciding, c.secrets());
             return SQL_ERROR;
         }
-        AttemptReport report{operation, state.attempts(), policy.max_attempts, &verdict, deciding, decision.delay,
-                             &c.target_description()};
+        AttemptReport report{operation, state.attempts(), policy.max_attempts,    &verdict,
+                             deciding,  decision.delay,   &c.target_description()};
         log_retry(report, c.secrets());
         if (!real_sleeper().sleep_for(decision.delay, &cancel_)) {
             state.on_cancelled();
@@ -98,9 +101,12 @@ void Statement::note_executed(std::string_view sql, bool prepared) {
     // Only a result that could be re-read is tracked (the exact decision is made if it is lost).
     size_t i = 0;
     std::string_view text = prepared ? std::string_view(prepared_sql_) : sql;
-    while (i < text.size() && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '(')) ++i;
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '('))
+        ++i;
     char c = i < text.size() ? static_cast<char>(text[i] | 0x20) : 0;
-    track_rows_ = connection_->resume_fetch_enabled() && (c == 's' || c == 'w' || c == 'v' || c == 't');
+    track_rows_ =
+        connection_->resume_fetch_enabled() && (c == 's' || c == 'w' || c == 'v' || c == 't');
     connection_->note_executed(prepared ? prepared_effects_ : session_effects(text), text);
 }
 
@@ -118,9 +124,11 @@ SQLRETURN Statement::prepare(InText sql) {
     }
     SQLRETURN rc;
     if (!sql.wide && api_->SQLPrepare) {
-        rc = api_->SQLPrepare(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+        rc = api_->SQLPrepare(target_, const_cast<SQLCHAR*>(sql.a()),
+                              static_cast<SQLINTEGER>(sql.length));
     } else if (sql.wide && api_->SQLPrepareW) {
-        rc = api_->SQLPrepareW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length));
+        rc = api_->SQLPrepareW(target_, const_cast<SQLWCHAR*>(sql.w()),
+                               static_cast<SQLINTEGER>(sql.length));
     } else if (api_->SQLPrepare || api_->SQLPrepareW) {
         ConvertedText c = ConvertedText::from(sql, !sql.wide);
         rc = sql.wide ? api_->SQLPrepare(target_, c.a(), static_cast<SQLINTEGER>(c.length))
@@ -132,9 +140,13 @@ SQLRETURN Statement::prepare(InText sql) {
         // The journal keeps the text: a retry must know whether it is one statement, and a
         // recovery must prepare it again. assign() reuses the buffer, so a statement prepared
         // again and again does not allocate each time.
-        if (sql.wide) prepared_sql_ = sql.utf8();
-        else if (sql.length == SQL_NTS || sql.length < 0) prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()));
-        else prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()), static_cast<size_t>(sql.length));
+        if (sql.wide)
+            prepared_sql_ = sql.utf8();
+        else if (sql.length == SQL_NTS || sql.length < 0)
+            prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()));
+        else
+            prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()),
+                                 static_cast<size_t>(sql.length));
         prepared_ = true;
         prepared_effects_ = session_effects(prepared_sql_);
         result_open_ = false;
@@ -142,8 +154,9 @@ SQLRETURN Statement::prepare(InText sql) {
     }
     ConvertedText again = ConvertedText::from(sql, false);
     rc = on_error(Op::Prepare, rc, [&]() {
-        return api_->SQLPrepare ? api_->SQLPrepare(target_, again.a(), SQL_NTS)
-                                : api_->SQLPrepareW(target_, ConvertedText::from(sql, true).w(), SQL_NTS);
+        return api_->SQLPrepare
+                   ? api_->SQLPrepare(target_, again.a(), SQL_NTS)
+                   : api_->SQLPrepareW(target_, ConvertedText::from(sql, true).w(), SQL_NTS);
     });
     if (SQL_SUCCEEDED(rc)) {
         prepared_sql_ = again.narrow;
@@ -165,24 +178,31 @@ SQLRETURN Statement::exec_direct(InText sql) {
         if (effects.transaction_end && connection_->finish_lost_transaction()) {
             std::string text = sql.utf8();
             size_t i = text.find_first_not_of(" \t\r\n");
-            bool rollback = i != std::string::npos && (text.compare(i, 8, "ROLLBACK") == 0 || text.compare(i, 8, "rollback") == 0 ||
-                                                      text.compare(i, 5, "ABORT") == 0 || text.compare(i, 5, "abort") == 0);
+            bool rollback =
+                i != std::string::npos &&
+                (text.compare(i, 8, "ROLLBACK") == 0 || text.compare(i, 8, "rollback") == 0 ||
+                 text.compare(i, 5, "ABORT") == 0 || text.compare(i, 5, "abort") == 0);
             if (!rollback)
-                return fail("08S01", "[odbc-retry] COMMIT refused: the transaction was rolled back by the server when "
-                                     "the connection was lost, nothing of it was committed; start it again");
+                return fail("08S01",
+                            "[odbc-retry] COMMIT refused: the transaction was rolled back by the "
+                            "server when "
+                            "the connection was lost, nothing of it was committed; start it again");
         }
     }
     SQLRETURN rc;
     if (!sql.wide && api_->SQLExecDirect) {
-        rc = api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()), static_cast<SQLINTEGER>(sql.length));
+        rc = api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()),
+                                 static_cast<SQLINTEGER>(sql.length));
         if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) [[likely]] {
-            size_t n = sql.length == SQL_NTS || sql.length < 0 ? strlen(reinterpret_cast<const char*>(sql.a()))
-                                                               : static_cast<size_t>(sql.length);
+            size_t n = sql.length == SQL_NTS || sql.length < 0
+                           ? strlen(reinterpret_cast<const char*>(sql.a()))
+                           : static_cast<size_t>(sql.length);
             note_executed(std::string_view(reinterpret_cast<const char*>(sql.a()), n), false);
             return rc;
         }
     } else if (sql.wide && api_->SQLExecDirectW) {
-        rc = api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()), static_cast<SQLINTEGER>(sql.length));
+        rc = api_->SQLExecDirectW(target_, const_cast<SQLWCHAR*>(sql.w()),
+                                  static_cast<SQLINTEGER>(sql.length));
         if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) [[likely]] {
             note_executed(sql.utf8(), false);
             return rc;
@@ -208,7 +228,8 @@ SQLRETURN Statement::exec_direct(InText sql) {
         WString w = to_utf16(narrow.narrow);
         return api_->SQLExecDirectW(target_, w.data(), SQL_NTS);
     });
-    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) note_executed(narrow.narrow, false);
+    if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA)
+        note_executed(narrow.narrow, false);
     return rc;
 }
 
@@ -230,9 +251,10 @@ SQLRETURN Statement::close_cursor() {
     return forward<&TargetApi::SQLCloseCursor>(Op::Cursor);
 }
 
-SQLRETURN Statement::bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
-                              SQLLEN* indicator) {
-    SQLRETURN rc = forward<&TargetApi::SQLBindCol>(Op::Bind, column, c_type, value, capacity, indicator);
+SQLRETURN Statement::bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value,
+                              SQLLEN capacity, SQLLEN* indicator) {
+    SQLRETURN rc =
+        forward<&TargetApi::SQLBindCol>(Op::Bind, column, c_type, value, capacity, indicator);
     if (SQL_SUCCEEDED(rc)) {
         if (columns_.size() <= column) columns_.resize(static_cast<size_t>(column) + 1);
         columns_[column] = ColumnBinding{c_type, value, capacity, indicator};
@@ -241,13 +263,14 @@ SQLRETURN Statement::bind_col(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTE
 }
 
 SQLRETURN Statement::bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQLSMALLINT c_type,
-                                    SQLSMALLINT sql_type, SQLULEN size, SQLSMALLINT digits, SQLPOINTER value,
-                                    SQLLEN capacity, SQLLEN* indicator) {
-    SQLRETURN rc = forward<&TargetApi::SQLBindParameter>(Op::Bind, number, io_type, c_type, sql_type, size, digits,
-                                                        value, capacity, indicator);
+                                    SQLSMALLINT sql_type, SQLULEN size, SQLSMALLINT digits,
+                                    SQLPOINTER value, SQLLEN capacity, SQLLEN* indicator) {
+    SQLRETURN rc = forward<&TargetApi::SQLBindParameter>(
+        Op::Bind, number, io_type, c_type, sql_type, size, digits, value, capacity, indicator);
     if (SQL_SUCCEEDED(rc)) {
         if (parameters_.size() <= number) parameters_.resize(static_cast<size_t>(number) + 1);
-        parameters_[number] = ParameterBinding{io_type, c_type, sql_type, digits, size, value, capacity, indicator, true};
+        parameters_[number] = ParameterBinding{io_type, c_type,   sql_type,  digits, size,
+                                               value,   capacity, indicator, true};
     }
     return rc;
 }
@@ -259,22 +282,25 @@ SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT
     auto* w = api_->SQLDescribeColW;
     SQLRETURN rc;
     if (!name.wide && a) {
-        rc = a(target_, column, static_cast<SQLCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity),
-               name_length, type, size, digits, nullable);
+        rc = a(target_, column, static_cast<SQLCHAR*>(name.buffer),
+               static_cast<SQLSMALLINT>(name.capacity), name_length, type, size, digits, nullable);
     } else if (name.wide && w) {
-        rc = w(target_, column, static_cast<SQLWCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity),
-               name_length, type, size, digits, nullable);
+        rc = w(target_, column, static_cast<SQLWCHAR*>(name.buffer),
+               static_cast<SQLSMALLINT>(name.capacity), name_length, type, size, digits, nullable);
     } else if (a || w) {
         long full = 0;
         bool truncated = false;
-        rc = call_converting(name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-            SQLSMALLINT l = 0;
-            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-            SQLRETURN r = name.wide ? a(target_, column, static_cast<SQLCHAR*>(buffer), c, &l, type, size, digits, nullable)
-                                    : w(target_, column, static_cast<SQLWCHAR*>(buffer), c, &l, type, size, digits, nullable);
-            *len = l;
-            return r;
-        });
+        rc = call_converting(
+            name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+                SQLSMALLINT l = 0;
+                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                SQLRETURN r = name.wide ? a(target_, column, static_cast<SQLCHAR*>(buffer), c, &l,
+                                            type, size, digits, nullable)
+                                        : w(target_, column, static_cast<SQLWCHAR*>(buffer), c, &l,
+                                            type, size, digits, nullable);
+                *len = l;
+                return r;
+            });
         if (name_length && SQL_SUCCEEDED(rc)) *name_length = static_cast<SQLSMALLINT>(full);
         rc = post_truncation(*this, truncated, rc);
     } else {
@@ -290,24 +316,29 @@ SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutT
     auto* w = api_->SQLColAttributeW;
     SQLRETURN rc;
     if (!text.wide && a) {
-        rc = a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+        rc = a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length,
+               numeric);
     } else if (text.wide && w) {
-        rc = w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+        rc = w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length,
+               numeric);
     } else if (a || w) {
         if (!desc_field_is_text(static_cast<SQLSMALLINT>(field))) {
-            rc = a ? a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric)
-                   : w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+            rc = a ? a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity),
+                       length, numeric)
+                   : w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity),
+                       length, numeric);
         } else {
             long full = 0;
             bool truncated = false;
-            rc = call_converting(text, &full, !text.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-                SQLSMALLINT l = 0;
-                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                SQLRETURN r = text.wide ? a(target_, column, field, buffer, c, &l, numeric)
-                                        : w(target_, column, field, buffer, c, &l, numeric);
-                *len = l;
-                return r;
-            });
+            rc = call_converting(
+                text, &full, !text.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+                    SQLSMALLINT l = 0;
+                    auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                    SQLRETURN r = text.wide ? a(target_, column, field, buffer, c, &l, numeric)
+                                            : w(target_, column, field, buffer, c, &l, numeric);
+                    *len = l;
+                    return r;
+                });
             if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
             rc = post_truncation(*this, truncated, rc);
         }
@@ -321,19 +352,24 @@ SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutT
 SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {
     auto* a = api_->SQLGetCursorName;
     auto* w = api_->SQLGetCursorNameW;
-    if (!name.wide && a) return a(target_, static_cast<SQLCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity), length);
-    if (name.wide && w) return w(target_, static_cast<SQLWCHAR*>(name.buffer), static_cast<SQLSMALLINT>(name.capacity), length);
+    if (!name.wide && a)
+        return a(target_, static_cast<SQLCHAR*>(name.buffer),
+                 static_cast<SQLSMALLINT>(name.capacity), length);
+    if (name.wide && w)
+        return w(target_, static_cast<SQLWCHAR*>(name.buffer),
+                 static_cast<SQLSMALLINT>(name.capacity), length);
     if (!a && !w) return unsupported(Op::Cursor);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-        SQLSMALLINT l = 0;
-        auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-        SQLRETURN r = name.wide ? a(target_, static_cast<SQLCHAR*>(buffer), c, &l)
-                                : w(target_, static_cast<SQLWCHAR*>(buffer), c, &l);
-        *len = l;
-        return r;
-    });
+    SQLRETURN rc = call_converting(
+        name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+            SQLSMALLINT l = 0;
+            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+            SQLRETURN r = name.wide ? a(target_, static_cast<SQLCHAR*>(buffer), c, &l)
+                                    : w(target_, static_cast<SQLWCHAR*>(buffer), c, &l);
+            *len = l;
+            return r;
+        });
     if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
     return post_truncation(*this, truncated, rc);
 }
@@ -342,9 +378,12 @@ SQLRETURN Statement::set_cursor_name(InText name) {
     auto* a = api_->SQLSetCursorName;
     auto* w = api_->SQLSetCursorNameW;
     SQLRETURN rc;
-    if (!name.wide && a) rc = a(target_, const_cast<SQLCHAR*>(name.a()), static_cast<SQLSMALLINT>(name.length));
-    else if (name.wide && w) rc = w(target_, const_cast<SQLWCHAR*>(name.w()), static_cast<SQLSMALLINT>(name.length));
-    else if (!a && !w) return unsupported(Op::Cursor);
+    if (!name.wide && a)
+        rc = a(target_, const_cast<SQLCHAR*>(name.a()), static_cast<SQLSMALLINT>(name.length));
+    else if (name.wide && w)
+        rc = w(target_, const_cast<SQLWCHAR*>(name.w()), static_cast<SQLSMALLINT>(name.length));
+    else if (!a && !w)
+        return unsupported(Op::Cursor);
     else {
         ConvertedText c = ConvertedText::from(name, !name.wide);
         rc = name.wide ? a(target_, c.a(), static_cast<SQLSMALLINT>(c.length))
@@ -361,42 +400,65 @@ bool is_descriptor_attr(SQLINTEGER attribute) {
 }
 }  // namespace
 
-SQLRETURN Statement::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide) {
+SQLRETURN Statement::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length,
+                              bool wide) {
     auto* a = api_->SQLSetStmtAttr;
     auto* w = api_->SQLSetStmtAttrW;
     if (!a && !w) return unsupported(Op::Attribute);
     if (is_descriptor_attr(attribute) && value) {
         // The application hands us one of our descriptor handles: the target wants its own.
         Descriptor* d = Descriptor::from(value);
-        if (!d) return fail("HY024", "[odbc-retry] invalid descriptor handle for statement attribute " + std::to_string(attribute));
+        if (!d)
+            return fail("HY024", "[odbc-retry] invalid descriptor handle for statement attribute " +
+                                     std::to_string(attribute));
         if (d->implicit() && d->target() != nullptr) {
             // An implicit descriptor of another statement cannot be associated (HY017 in ODBC).
             if (!(attribute == SQL_ATTR_APP_ROW_DESC || attribute == SQL_ATTR_APP_PARAM_DESC))
-                return fail("HY017", "[odbc-retry] invalid use of an automatically allocated descriptor handle");
+                return fail(
+                    "HY017",
+                    "[odbc-retry] invalid use of an automatically allocated descriptor handle");
         }
         value = d->target();
     }
-    SQLRETURN rc = ((!wide && a) || !w) ? a(target_, attribute, value, length) : w(target_, attribute, value, length);
+    SQLRETURN rc = ((!wide && a) || !w) ? a(target_, attribute, value, length)
+                                        : w(target_, attribute, value, length);
     if (SQL_SUCCEEDED(rc)) {
         auto number = reinterpret_cast<SQLULEN>(value);
         switch (attribute) {
-            case SQL_ATTR_PARAMSET_SIZE: paramset_size_ = number; break;
-            case SQL_ATTR_QUERY_TIMEOUT: query_timeout_ = number; break;
-            case SQL_ATTR_ROW_ARRAY_SIZE: case SQL_ROWSET_SIZE: row_array_size_ = number; break;
-            case SQL_ATTR_ROW_BIND_TYPE: row_bind_type_ = number; break;
-            case SQL_ATTR_ROWS_FETCHED_PTR: rows_fetched_ptr_ = static_cast<SQLULEN*>(value); break;
-            case SQL_ATTR_ROW_BIND_OFFSET_PTR: bind_offset_ptr_ = static_cast<SQLULEN*>(value); break;
-            default: break;
+            case SQL_ATTR_PARAMSET_SIZE:
+                paramset_size_ = number;
+                break;
+            case SQL_ATTR_QUERY_TIMEOUT:
+                query_timeout_ = number;
+                break;
+            case SQL_ATTR_ROW_ARRAY_SIZE:
+            case SQL_ROWSET_SIZE:
+                row_array_size_ = number;
+                break;
+            case SQL_ATTR_ROW_BIND_TYPE:
+                row_bind_type_ = number;
+                break;
+            case SQL_ATTR_ROWS_FETCHED_PTR:
+                rows_fetched_ptr_ = static_cast<SQLULEN*>(value);
+                break;
+            case SQL_ATTR_ROW_BIND_OFFSET_PTR:
+                bind_offset_ptr_ = static_cast<SQLULEN*>(value);
+                break;
+            default:
+                break;
         }
         if (is_descriptor_attr(attribute)) {
             // An explicit descriptor's contents are not journaled: this statement cannot be
             // rebuilt transparently after a lost connection.
             if (value) statement_rebuildable_ = false;
         } else {
-            auto it = std::find_if(attributes_.begin(), attributes_.end(),
-                                   [&](const StatementAttribute& a) { return a.attribute == attribute; });
-            if (it != attributes_.end()) it->value = value;
-            else attributes_.push_back({attribute, value});
+            auto it =
+                std::find_if(attributes_.begin(), attributes_.end(),
+                             [&](const StatementAttribute& a) { return a.attribute == attribute; });
+            if (it != attributes_.end())
+                it->value = value;
+            else
+                attributes_.push_back({attribute, value});
         }
     }
     return rc;
@@ -435,8 +497,11 @@ SQLRETURN Statement::get_type_info(SQLSMALLINT type, bool wide) {
     auto* a = api_->SQLGetTypeInfo;
     auto* w = api_->SQLGetTypeInfoW;
     if (!a && !w) return unsupported(Op::Catalog);
-    auto call = [&]() { return ((wide && api_->SQLGetTypeInfoW) || !api_->SQLGetTypeInfo) ? api_->SQLGetTypeInfoW(target_, type)
-                                                                                          : api_->SQLGetTypeInfo(target_, type); };
+    auto call = [&]() {
+        return ((wide && api_->SQLGetTypeInfoW) || !api_->SQLGetTypeInfo)
+                   ? api_->SQLGetTypeInfoW(target_, type)
+                   : api_->SQLGetTypeInfo(target_, type);
+    };
     SQLRETURN rc = call();
     if (rc != SQL_ERROR) return rc;
     return on_error(Op::Catalog, rc, call);
@@ -453,9 +518,12 @@ SQLRETURN Statement::free_stmt(SQLUSMALLINT option) {
     if (!api_->SQLFreeStmt) return unsupported(Op::Other);
     SQLRETURN rc = api_->SQLFreeStmt(target_, option);
     if (SQL_SUCCEEDED(rc)) {
-        if (option == SQL_CLOSE) result_open_ = false;
-        else if (option == SQL_UNBIND) columns_.clear();
-        else if (option == SQL_RESET_PARAMS) parameters_.clear();
+        if (option == SQL_CLOSE)
+            result_open_ = false;
+        else if (option == SQL_UNBIND)
+            columns_.clear();
+        else if (option == SQL_RESET_PARAMS)
+            parameters_.clear();
     }
     return rc;
 }
@@ -468,24 +536,45 @@ SQLRETURN Statement::free_handle() {
     return rc;
 }
 
-SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMALLINT x, SQLUSMALLINT y,
-                             SQLUSMALLINT z) {
+SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMALLINT x,
+                             SQLUSMALLINT y, SQLUSMALLINT z) {
     bool wide = count > 0 && args[0].wide;
     // Use the application's form when the target has it, else convert every argument.
     auto has = [&](auto fa, auto fw) { return wide ? fw != nullptr : fa != nullptr; };
     bool direct;
     switch (id) {
-        case Catalog::Tables: direct = has(api_->SQLTables, api_->SQLTablesW); break;
-        case Catalog::Columns: direct = has(api_->SQLColumns, api_->SQLColumnsW); break;
-        case Catalog::Statistics: direct = has(api_->SQLStatistics, api_->SQLStatisticsW); break;
-        case Catalog::SpecialColumns: direct = has(api_->SQLSpecialColumns, api_->SQLSpecialColumnsW); break;
-        case Catalog::PrimaryKeys: direct = has(api_->SQLPrimaryKeys, api_->SQLPrimaryKeysW); break;
-        case Catalog::ForeignKeys: direct = has(api_->SQLForeignKeys, api_->SQLForeignKeysW); break;
-        case Catalog::Procedures: direct = has(api_->SQLProcedures, api_->SQLProceduresW); break;
-        case Catalog::ProcedureColumns: direct = has(api_->SQLProcedureColumns, api_->SQLProcedureColumnsW); break;
-        case Catalog::TablePrivileges: direct = has(api_->SQLTablePrivileges, api_->SQLTablePrivilegesW); break;
-        case Catalog::ColumnPrivileges: direct = has(api_->SQLColumnPrivileges, api_->SQLColumnPrivilegesW); break;
-        default: direct = false;
+        case Catalog::Tables:
+            direct = has(api_->SQLTables, api_->SQLTablesW);
+            break;
+        case Catalog::Columns:
+            direct = has(api_->SQLColumns, api_->SQLColumnsW);
+            break;
+        case Catalog::Statistics:
+            direct = has(api_->SQLStatistics, api_->SQLStatisticsW);
+            break;
+        case Catalog::SpecialColumns:
+            direct = has(api_->SQLSpecialColumns, api_->SQLSpecialColumnsW);
+            break;
+        case Catalog::PrimaryKeys:
+            direct = has(api_->SQLPrimaryKeys, api_->SQLPrimaryKeysW);
+            break;
+        case Catalog::ForeignKeys:
+            direct = has(api_->SQLForeignKeys, api_->SQLForeignKeysW);
+            break;
+        case Catalog::Procedures:
+            direct = has(api_->SQLProcedures, api_->SQLProceduresW);
+            break;
+        case Catalog::ProcedureColumns:
+            direct = has(api_->SQLProcedureColumns, api_->SQLProcedureColumnsW);
+            break;
+        case Catalog::TablePrivileges:
+            direct = has(api_->SQLTablePrivileges, api_->SQLTablePrivilegesW);
+            break;
+        case Catalog::ColumnPrivileges:
+            direct = has(api_->SQLColumnPrivileges, api_->SQLColumnPrivilegesW);
+            break;
+        default:
+            direct = false;
     }
     bool call_wide = direct ? wide : !wide;
     ConvertedText converted[6];
@@ -508,70 +597,116 @@ SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMAL
     auto A = [&](int i) { return na[i]; };
     auto W = [&](int i) { return wa[i]; };
     auto call = [&]() -> SQLRETURN {
-    SQLRETURN rc = kCannotReissue;
-    switch (id) {
-        case Catalog::Tables:
-            if (call_wide) { if (!api_->SQLTablesW) return unsupported(Op::Catalog);
-                rc = api_->SQLTablesW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
-            else { if (!api_->SQLTables) return unsupported(Op::Catalog);
-                rc = api_->SQLTables(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
-            break;
-        case Catalog::Columns:
-            if (call_wide) { if (!api_->SQLColumnsW) return unsupported(Op::Catalog);
-                rc = api_->SQLColumnsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
-            else { if (!api_->SQLColumns) return unsupported(Op::Catalog);
-                rc = api_->SQLColumns(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
-            break;
-        case Catalog::Statistics:
-            if (call_wide) { if (!api_->SQLStatisticsW) return unsupported(Op::Catalog);
-                rc = api_->SQLStatisticsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], x, y); }
-            else { if (!api_->SQLStatistics) return unsupported(Op::Catalog);
-                rc = api_->SQLStatistics(target_, A(0), len[0], A(1), len[1], A(2), len[2], x, y); }
-            break;
-        case Catalog::SpecialColumns:
-            if (call_wide) { if (!api_->SQLSpecialColumnsW) return unsupported(Op::Catalog);
-                rc = api_->SQLSpecialColumnsW(target_, x, W(0), len[0], W(1), len[1], W(2), len[2], y, z); }
-            else { if (!api_->SQLSpecialColumns) return unsupported(Op::Catalog);
-                rc = api_->SQLSpecialColumns(target_, x, A(0), len[0], A(1), len[1], A(2), len[2], y, z); }
-            break;
-        case Catalog::PrimaryKeys:
-            if (call_wide) { if (!api_->SQLPrimaryKeysW) return unsupported(Op::Catalog);
-                rc = api_->SQLPrimaryKeysW(target_, W(0), len[0], W(1), len[1], W(2), len[2]); }
-            else { if (!api_->SQLPrimaryKeys) return unsupported(Op::Catalog);
-                rc = api_->SQLPrimaryKeys(target_, A(0), len[0], A(1), len[1], A(2), len[2]); }
-            break;
-        case Catalog::ForeignKeys:
-            if (call_wide) { if (!api_->SQLForeignKeysW) return unsupported(Op::Catalog);
-                rc = api_->SQLForeignKeysW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3], W(4), len[4], W(5), len[5]); }
-            else { if (!api_->SQLForeignKeys) return unsupported(Op::Catalog);
-                rc = api_->SQLForeignKeys(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3], A(4), len[4], A(5), len[5]); }
-            break;
-        case Catalog::Procedures:
-            if (call_wide) { if (!api_->SQLProceduresW) return unsupported(Op::Catalog);
-                rc = api_->SQLProceduresW(target_, W(0), len[0], W(1), len[1], W(2), len[2]); }
-            else { if (!api_->SQLProcedures) return unsupported(Op::Catalog);
-                rc = api_->SQLProcedures(target_, A(0), len[0], A(1), len[1], A(2), len[2]); }
-            break;
-        case Catalog::ProcedureColumns:
-            if (call_wide) { if (!api_->SQLProcedureColumnsW) return unsupported(Op::Catalog);
-                rc = api_->SQLProcedureColumnsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
-            else { if (!api_->SQLProcedureColumns) return unsupported(Op::Catalog);
-                rc = api_->SQLProcedureColumns(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
-            break;
-        case Catalog::TablePrivileges:
-            if (call_wide) { if (!api_->SQLTablePrivilegesW) return unsupported(Op::Catalog);
-                rc = api_->SQLTablePrivilegesW(target_, W(0), len[0], W(1), len[1], W(2), len[2]); }
-            else { if (!api_->SQLTablePrivileges) return unsupported(Op::Catalog);
-                rc = api_->SQLTablePrivileges(target_, A(0), len[0], A(1), len[1], A(2), len[2]); }
-            break;
-        case Catalog::ColumnPrivileges:
-            if (call_wide) { if (!api_->SQLColumnPrivilegesW) return unsupported(Op::Catalog);
-                rc = api_->SQLColumnPrivilegesW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3), len[3]); }
-            else { if (!api_->SQLColumnPrivileges) return unsupported(Op::Catalog);
-                rc = api_->SQLColumnPrivileges(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3), len[3]); }
-            break;
-    }
-    return rc;
+        SQLRETURN rc = kCannotReissue;
+        switch (id) {
+            case Catalog::Tables:
+                if (call_wide) {
+                    if (!api_->SQLTablesW) return unsupported(Op::Catalog);
+                    rc = api_->SQLTablesW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3),
+                                          len[3]);
+                } else {
+                    if (!api_->SQLTables) return unsupported(Op::Catalog);
+                    rc = api_->SQLTables(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3),
+                                         len[3]);
+                }
+                break;
+            case Catalog::Columns:
+                if (call_wide) {
+                    if (!api_->SQLColumnsW) return unsupported(Op::Catalog);
+                    rc = api_->SQLColumnsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], W(3),
+                                           len[3]);
+                } else {
+                    if (!api_->SQLColumns) return unsupported(Op::Catalog);
+                    rc = api_->SQLColumns(target_, A(0), len[0], A(1), len[1], A(2), len[2], A(3),
+                                          len[3]);
+                }
+                break;
+            case Catalog::Statistics:
+                if (call_wide) {
+                    if (!api_->SQLStatisticsW) return unsupported(Op::Catalog);
+                    rc = api_->SQLStatisticsW(target_, W(0), len[0], W(1), len[1], W(2), len[2], x,
+                                              y);
+                } else {
+                    if (!api_->SQLStatistics) return unsupported(Op::Catalog);
+                    rc = api_->SQLStatistics(target_, A(0), len[0], A(1), len[1], A(2), len[2], x,
+                                             y);
+                }
+                break;
+            case Catalog::SpecialColumns:
+                if (call_wide) {
+                    if (!api_->SQLSpecialColumnsW) return unsupported(Op::Catalog);
+                    rc = api_->SQLSpecialColumnsW(target_, x, W(0), len[0], W(1), len[1], W(2),
+                                                  len[2], y, z);
+                } else {
+                    if (!api_->SQLSpecialColumns) return unsupported(Op::Catalog);
+                    rc = api_->SQLSpecialColumns(target_, x, A(0), len[0], A(1), len[1], A(2),
+                                                 len[2], y, z);
+                }
+                break;
+            case Catalog::PrimaryKeys:
+                if (call_wide) {
+                    if (!api_->SQLPrimaryKeysW) return unsupported(Op::Catalog);
+                    rc = api_->SQLPrimaryKeysW(target_, W(0), len[0], W(1), len[1], W(2), len[2]);
+                } else {
+                    if (!api_->SQLPrimaryKeys) return unsupported(Op::Catalog);
+                    rc = api_->SQLPrimaryKeys(target_, A(0), len[0], A(1), len[1], A(2), len[2]);
+                }
+                break;
+            case Catalog::ForeignKeys:
+                if (call_wide) {
+                    if (!api_->SQLForeignKeysW) return unsupported(Op::Catalog);
+                    rc = api_->SQLForeignKeysW(target_, W(0), len[0], W(1), len[1], W(2), len[2],
+                                               W(3), len[3], W(4), len[4], W(5), len[5]);
+                } else {
+                    if (!api_->SQLForeignKeys) return unsupported(Op::Catalog);
+                    rc = api_->SQLForeignKeys(target_, A(0), len[0], A(1), len[1], A(2), len[2],
+                                              A(3), len[3], A(4), len[4], A(5), len[5]);
+                }
+                break;
+            case Catalog::Procedures:
+                if (call_wide) {
+                    if (!api_->SQLProceduresW) return unsupported(Op::Catalog);
+                    rc = api_->SQLProceduresW(target_, W(0), len[0], W(1), len[1], W(2), len[2]);
+                } else {
+                    if (!api_->SQLProcedures) return unsupported(Op::Catalog);
+                    rc = api_->SQLProcedures(target_, A(0), len[0], A(1), len[1], A(2), len[2]);
+                }
+                break;
+            case Catalog::ProcedureColumns:
+                if (call_wide) {
+                    if (!api_->SQLProcedureColumnsW) return unsupported(Op::Catalog);
+                    rc = api_->SQLProcedureColumnsW(target_, W(0), len[0], W(1), len[1], W(2),
+                                                    len[2], W(3), len[3]);
+                } else {
+                    if (!api_->SQLProcedureColumns) return unsupported(Op::Catalog);
+                    rc = api_->SQLProcedureColumns(target_, A(0), len[0], A(1), len[1], A(2),
+                                                   len[2], A(3), len[3]);
+                }
+                break;
+            case Catalog::TablePrivileges:
+                if (call_wide) {
+                    if (!api_->SQLTablePrivilegesW) return unsupported(Op::Catalog);
+                    rc = api_->SQLTablePrivilegesW(target_, W(0), len[0], W(1), len[1], W(2),
+                                                   len[2]);
+                } else {
+                    if (!api_->SQLTablePrivileges) return unsupported(Op::Catalog);
+                    rc =
+                        api_->SQLTablePrivileges(target_, A(0), len[0], A(1), len[1], A(2), len[2]);
+                }
+                break;
+            case Catalog::ColumnPrivileges:
+                if (call_wide) {
+                    if (!api_->SQLColumnPrivilegesW) return unsupported(Op::Catalog);
+                    rc = api_->SQLColumnPrivilegesW(target_, W(0), len[0], W(1), len[1], W(2),
+                                                    len[2], W(3), len[3]);
+                } else {
+                    if (!api_->SQLColumnPrivileges) return unsupported(Op::Catalog);
+                    rc = api_->SQLColumnPrivileges(target_, A(0), len[0], A(1), len[1], A(2),
+                                                   len[2], A(3), len[3]);
+                }
+                break;
+        }
+        return rc;
     };
     SQLRETURN rc = call();
     if (rc != SQL_ERROR) return rc;

@@ -9,14 +9,16 @@
 
 namespace odbcretry {
 
-TargetDriver::TargetDriver(std::string path, void* handle) : path_(std::move(path)), handle_(handle) {
+TargetDriver::TargetDriver(std::string path, void* handle)
+    : path_(std::move(path)), handle_(handle) {
 #define TARGET_FN(name) api_.name = reinterpret_cast<decltype(api_.name)>(dlsym(handle_, #name));
 #include "shim/target_api.def"
 #undef TARGET_FN
     unicode_ = api_.SQLDriverConnectW || api_.SQLConnectW || api_.SQLExecDirectW;
 }
 
-std::shared_ptr<const TargetDriver> TargetDriver::load(const std::string& path, std::string& error) {
+std::shared_ptr<const TargetDriver> TargetDriver::load(const std::string& path,
+                                                       std::string& error) {
     static std::mutex mutex;
     static std::map<std::string, std::shared_ptr<const TargetDriver>> loaded;
     std::lock_guard lock(mutex);
@@ -26,7 +28,8 @@ std::shared_ptr<const TargetDriver> TargetDriver::load(const std::string& path, 
     void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
         const char* why = dlerror();
-        error = "cannot load target driver library '" + path + "': " + (why ? why : "unknown error");
+        error =
+            "cannot load target driver library '" + path + "': " + (why ? why : "unknown error");
         return nullptr;
     }
     auto driver = std::make_shared<const TargetDriver>(path, handle);

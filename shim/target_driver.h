@@ -18,7 +18,7 @@ struct TargetApi {
 };
 
 class TargetDriver {
-public:
+  public:
     // Loads (or returns the already loaded) library at `path`. On failure returns null and sets
     // `error` to a message naming the path and the loader's reason.
     static std::shared_ptr<const TargetDriver> load(const std::string& path, std::string& error);
@@ -30,7 +30,7 @@ public:
 
     TargetDriver(std::string path, void* handle);
 
-private:
+  private:
     std::string path_;
     void* handle_;
     TargetApi api_;

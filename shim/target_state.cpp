@@ -28,11 +28,13 @@ BreakerStore* shared_breaker_store(std::string& description) {
     static std::unique_ptr<SharedBreakerStore>* shared_store = nullptr;
     static std::string shared_error;
     if (!shared_store) {
-        shared_store = new std::unique_ptr<SharedBreakerStore>(SharedBreakerStore::open_default(shared_error));
+        shared_store =
+            new std::unique_ptr<SharedBreakerStore>(SharedBreakerStore::open_default(shared_error));
         if (!*shared_store)
-            logger().warn("circuit breaker state cannot be shared between processes ({}); "
-                          "using this process's own",
-                          shared_error);
+            logger().warn(
+                "circuit breaker state cannot be shared between processes ({}); "
+                "using this process's own",
+                shared_error);
     }
     if (!*shared_store) return nullptr;
     description = (*shared_store)->description();
@@ -59,13 +61,18 @@ TargetState::TargetState(std::string key, DriverFamily family, const Settings& s
     StatsPublisher* publisher = StatsPublisher::for_this_process(error);
     if (publisher) {
         published = publisher->claim(key_, family_, budget);
-        if (published) stats_path_ = publisher->path();
-        else logger().warn("the stats file {} has no free slot for target {}; its counters stay in this process",
-                           publisher->path(), key_);
+        if (published)
+            stats_path_ = publisher->path();
+        else
+            logger().warn(
+                "the stats file {} has no free slot for target {}; its counters stay in this "
+                "process",
+                publisher->path(), key_);
     } else if (!error.empty()) {
-        logger().warn("per-target stats cannot be published for `odbc-retry stats` ({}); "
-                      "counters stay in this process",
-                      error);
+        logger().warn(
+            "per-target stats cannot be published for `odbc-retry stats` ({}); "
+            "counters stay in this process",
+            error);
     }
     if (published) {
         counters_ = published->counters;
@@ -87,7 +94,8 @@ TargetState::TargetState(std::string key, DriverFamily family, const Settings& s
         }
         if (!store && published) {
             // This process's own breaker, its state word in the stats slot where `stats` sees it.
-            slot_breaker_store_ = std::make_unique<SlotBreakerStore>(&published->slot->breaker_word);
+            slot_breaker_store_ =
+                std::make_unique<SlotBreakerStore>(&published->slot->breaker_word);
             store = slot_breaker_store_.get();
             breaker_store_ = store->description();
             mode = BreakerMode::Slot;
@@ -99,7 +107,8 @@ TargetState::TargetState(std::string key, DriverFamily family, const Settings& s
 }
 
 void TargetState::refill_budget(std::chrono::steady_clock::time_point now) {
-    int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    int64_t now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     int64_t last = last_refill_ms_.load(std::memory_order_relaxed);
     if (last == 0) {
         last_refill_ms_.compare_exchange_strong(last, now_ms, std::memory_order_relaxed);
@@ -107,7 +116,8 @@ void TargetState::refill_budget(std::chrono::steady_clock::time_point now) {
     }
     int64_t seconds = (now_ms - last) / 1000;
     if (seconds <= 0) return;
-    if (last_refill_ms_.compare_exchange_strong(last, last + seconds * 1000, std::memory_order_relaxed))
+    if (last_refill_ms_.compare_exchange_strong(last, last + seconds * 1000,
+                                                std::memory_order_relaxed))
         budget_->deposit(static_cast<double>(seconds));
 }
 
@@ -115,7 +125,8 @@ TargetState& target_state(const std::string& key, DriverFamily family, const Set
     std::lock_guard lock(targets_mutex);
     auto& map = targets();
     auto it = map.find(key);
-    if (it == map.end()) it = map.emplace(key, std::make_unique<TargetState>(key, family, settings)).first;
+    if (it == map.end())
+        it = map.emplace(key, std::make_unique<TargetState>(key, family, settings)).first;
     return *it->second;
 }
 

@@ -24,7 +24,7 @@
 namespace odbcretry {
 
 class TargetState {
-public:
+  public:
     TargetState(std::string key, DriverFamily family, const Settings& settings);
 
     const std::string& key() const { return key_; }
@@ -41,7 +41,7 @@ public:
     // counters could not be published (kept in this process only).
     const std::string& stats_path() const { return stats_path_; }
 
-private:
+  private:
     std::string key_;
     DriverFamily family_;
     // In the stats file, or the fallbacks below.

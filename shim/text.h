@@ -22,13 +22,15 @@ struct InText {
     std::string utf8() const {
         if (!data) return {};
         if (wide) return to_utf8(w(), length);
-        if (length == SQL_NTS || length < 0) return std::string(reinterpret_cast<const char*>(data));
+        if (length == SQL_NTS || length < 0)
+            return std::string(reinterpret_cast<const char*>(data));
         return std::string(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
     }
     WString utf16() const {
         if (!data) return {};
         if (wide) {
-            size_t n = length == SQL_NTS || length < 0 ? wide_length(w()) : static_cast<size_t>(length);
+            size_t n =
+                length == SQL_NTS || length < 0 ? wide_length(w()) : static_cast<size_t>(length);
             return WString(w(), n);
         }
         return to_utf16(a(), length);

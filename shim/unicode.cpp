@@ -59,7 +59,9 @@ std::string to_utf8(const SQLWCHAR* s, long length) {
     return out;
 }
 
-std::string to_utf8(const WString& s) { return to_utf8(s.data(), static_cast<long>(s.size())); }
+std::string to_utf8(const WString& s) {
+    return to_utf8(s.data(), static_cast<long>(s.size()));
+}
 
 WString to_utf16(std::string_view s) {
     WString out;

@@ -52,8 +52,10 @@ Args::Args(std::vector<std::string> words, std::initializer_list<OptionSpec> spe
         if (inline_value) {
             options_[name] = inline_value;
         } else if (spec->optional_value) {
-            if (i + 1 < words.size() && looks_like_number(words[i + 1])) options_[name] = words[++i];
-            else options_[name] = std::nullopt;
+            if (i + 1 < words.size() && looks_like_number(words[i + 1]))
+                options_[name] = words[++i];
+            else
+                options_[name] = std::nullopt;
         } else {
             if (i + 1 >= words.size()) throw UsageError("option " + name + " needs a value");
             options_[name] = words[++i];
@@ -73,7 +75,8 @@ std::optional<std::string> Args::value(std::string_view name) const {
 
 void Args::expect_positional(std::size_t min, std::size_t max, std::string_view what) const {
     if (positional_.size() < min) throw UsageError("missing " + std::string(what));
-    if (positional_.size() > max) throw UsageError("unexpected argument '" + positional_[max] + "'");
+    if (positional_.size() > max)
+        throw UsageError("unexpected argument '" + positional_[max] + "'");
 }
 
 std::optional<double> Args::number(std::string_view name, double min) const {
@@ -83,8 +86,8 @@ std::optional<double> Args::number(std::string_view name, double min) const {
     double d = std::strtod(v->c_str(), &end);
     if (v->empty() || !end || *end != '\0' || !std::isfinite(d) || d < min)
         throw UsageError("option " + std::string(name) + " needs a number" +
-                         (min > 0 ? " of at least " + format_number(min) : std::string(" >= 0")) + ", not '" +
-                         *v + "'");
+                         (min > 0 ? " of at least " + format_number(min) : std::string(" >= 0")) +
+                         ", not '" + *v + "'");
     return d;
 }
 
@@ -109,13 +112,27 @@ std::string json_escape(std::string_view text) {
     out.reserve(text.size() + 2);
     for (unsigned char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
             default:
                 if (c < 0x20 || c == 0x7f) {
                     char buf[8];
@@ -135,10 +152,18 @@ void Json::write(std::string& out, int indent) const {
         out.append(static_cast<std::size_t>(level) * 2, ' ');
     };
     switch (kind_) {
-        case Kind::Null: out += "null"; break;
-        case Kind::Bool: out += b_ ? "true" : "false"; break;
-        case Kind::Int: out += std::to_string(i_); break;
-        case Kind::UInt: out += std::to_string(u_); break;
+        case Kind::Null:
+            out += "null";
+            break;
+        case Kind::Bool:
+            out += b_ ? "true" : "false";
+            break;
+        case Kind::Int:
+            out += std::to_string(i_);
+            break;
+        case Kind::UInt:
+            out += std::to_string(u_);
+            break;
         case Kind::Double: {
             if (!std::isfinite(d_)) {
                 out += "null";
@@ -201,21 +226,26 @@ std::string Json::dump() const {
 
 std::string format_ms(double ms) {
     char buf[64];
-    if (ms < 1000) std::snprintf(buf, sizeof buf, "%.1f ms", ms);
-    else std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000.0);
+    if (ms < 1000)
+        std::snprintf(buf, sizeof buf, "%.1f ms", ms);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f s", ms / 1000.0);
     return buf;
 }
 
 std::string format_seconds(double s) {
     long total = static_cast<long>(s + 0.5);
     if (total < 60) return std::to_string(total) + " s";
-    if (total < 3600) return std::to_string(total / 60) + " min " + std::to_string(total % 60) + " s";
+    if (total < 3600)
+        return std::to_string(total / 60) + " min " + std::to_string(total % 60) + " s";
     return std::to_string(total / 3600) + " h " + std::to_string((total % 3600) / 60) + " min";
 }
 
 std::string trim(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+        text.remove_prefix(1);
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+        text.remove_suffix(1);
     return std::string(text);
 }
 

@@ -103,8 +103,8 @@ class Json {
 std::string json_escape(std::string_view text);  // the text between the quotes
 
 // Formatting helpers.
-std::string format_ms(double ms);        // "12.3 ms", "1.25 s"
-std::string format_seconds(double s);    // "42 s", "3 min 5 s", "2 h 1 min"
+std::string format_ms(double ms);      // "12.3 ms", "1.25 s"
+std::string format_seconds(double s);  // "42 s", "3 min 5 s", "2 h 1 min"
 std::string trim(std::string_view text);
 std::string format_number(double value);  // "1.5", "30"
 bool parse_long(std::string_view text, long& out);

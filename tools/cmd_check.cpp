@@ -63,7 +63,8 @@ std::string info_text(SQLHDBC dbc, SQLUSMALLINT what) {
 // The breaker of the target that odbc-retry, loaded into this very process by the driver
 // manager, used for this connect: read from this process's own stats file.
 void read_own_stats(Probe& p) {
-    StatsScan scan = scan_stats(default_state_directory(), ScanOptions{false, static_cast<std::int64_t>(::getpid())});
+    StatsScan scan = scan_stats(default_state_directory(),
+                                ScanOptions{false, static_cast<std::int64_t>(::getpid())});
     const TargetStats* latest = nullptr;
     for (const auto& t : scan.targets)
         if (!latest || t.created_unix_ms >= latest->created_unix_ms) latest = &t;
@@ -78,7 +79,9 @@ class Checker {
     Checker(std::string connection_string, std::string query, bool via_retry)
         : cs_(std::move(connection_string)), query_(std::move(query)), via_retry_(via_retry) {
         SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env_);
-        if (env_) SQLSetEnvAttr(env_, SQL_ATTR_ODBC_VERSION, reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0);
+        if (env_)
+            SQLSetEnvAttr(env_, SQL_ATTR_ODBC_VERSION, reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3),
+                          0);
     }
     ~Checker() {
         if (env_) SQLFreeHandle(SQL_HANDLE_ENV, env_);
@@ -98,7 +101,8 @@ class Checker {
         auto t0 = Clock::now();
         SQLCHAR out[4096];
         SQLSMALLINT out_length = 0;
-        SQLRETURN rc = SQLDriverConnect(dbc, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs_.c_str())),
+        SQLRETURN rc = SQLDriverConnect(dbc, nullptr,
+                                        reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs_.c_str())),
                                         SQL_NTS, out, sizeof out, &out_length, SQL_DRIVER_NOPROMPT);
         p.connect_ms = ms_since(t0);
         if (!SQL_SUCCEEDED(rc)) {
@@ -132,7 +136,8 @@ class Checker {
         const long seconds = std::max<long>(1, static_cast<long>((budget.count() + 999) / 1000));
         SQLSetStmtAttr(stmt, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(seconds), 0);
         auto t0 = Clock::now();
-        SQLRETURN rc = SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(query_.c_str())), SQL_NTS);
+        SQLRETURN rc = SQLExecDirect(
+            stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(query_.c_str())), SQL_NTS);
         bool ok = SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
         if (ok) {
             SQLSMALLINT columns = 0;
@@ -143,7 +148,8 @@ class Checker {
                     char value[256] = {};
                     SQLLEN indicator = 0;
                     SQLRETURN g = SQLGetData(stmt, 1, SQL_C_CHAR, value, sizeof value, &indicator);
-                    if (SQL_SUCCEEDED(g)) p.result = indicator == SQL_NULL_DATA ? "NULL" : std::string(value);
+                    if (SQL_SUCCEEDED(g))
+                        p.result = indicator == SQL_NULL_DATA ? "NULL" : std::string(value);
                 } else if (rc != SQL_NO_DATA) {
                     ok = false;
                 }
@@ -173,9 +179,11 @@ class Watchdog {
               std::unique_lock lock(mutex_);
               if (cv_.wait_until(lock, deadline, [this] { return done_; })) return;
               if (json)
-                  std::printf("{\n  \"healthy\": false,\n  \"reachable\": false,\n  \"error\": {\"sqlstate\": "
-                              "\"HYT00\", \"native\": 0, \"message\": \"%s\"}\n}\n",
-                              json_escape(message).c_str());
+                  std::printf(
+                      "{\n  \"healthy\": false,\n  \"reachable\": false,\n  \"error\": "
+                      "{\"sqlstate\": "
+                      "\"HYT00\", \"native\": 0, \"message\": \"%s\"}\n}\n",
+                      json_escape(message).c_str());
               std::fprintf(stderr, "odbc-retry check: %s\n", message.c_str());
               std::fflush(nullptr);
               ::_exit(kExitFailed);
@@ -199,7 +207,8 @@ class Watchdog {
 Json breaker_json(const BreakerView& b) {
     Json j = Json::object();
     j["state"] = std::string(to_string(b.state));
-    j["seconds_in_state"] = b.in_state ? Json(static_cast<double>(b.in_state->count()) / 1000.0) : Json();
+    j["seconds_in_state"] =
+        b.in_state ? Json(static_cast<double>(b.in_state->count()) / 1000.0) : Json();
     j["consecutive_failures"] = b.consecutive_failures;
     j["retry_in_ms"] = static_cast<long long>(b.retry_in.count());
     return j;
@@ -207,10 +216,12 @@ Json breaker_json(const BreakerView& b) {
 
 std::string breaker_text(const BreakerView& b) {
     std::string s(to_string(b.state));
-    if (b.in_state) s += " for " + format_seconds(static_cast<double>(b.in_state->count()) / 1000.0);
+    if (b.in_state)
+        s += " for " + format_seconds(static_cast<double>(b.in_state->count()) / 1000.0);
     if (b.state != BreakerState::Closed && b.retry_in.count() > 0)
         s += " (next attempt in " + format_ms(static_cast<double>(b.retry_in.count())) + ")";
-    if (b.consecutive_failures > 0) s += ", " + std::to_string(b.consecutive_failures) + " consecutive failures";
+    if (b.consecutive_failures > 0)
+        s += ", " + std::to_string(b.consecutive_failures) + " consecutive failures";
     return s;
 }
 
@@ -243,7 +254,8 @@ int run_check(const std::vector<std::string>& words) {
         if (!pairs) throw UsageError("bad connection string: " + error);
         cs = target;
         shown = mask_secrets(target);
-        if (const KeyValue* d = find_key(*pairs, "DRIVER")) driver = d->value;
+        if (const KeyValue* d = find_key(*pairs, "DRIVER"))
+            driver = d->value;
         else if (const KeyValue* n = find_key(*pairs, "DSN")) {
             if (auto section = read_dsn_any(n->value))
                 if (const KeyValue* dd = find_key(*section, "Driver")) driver = dd->value;
@@ -262,9 +274,11 @@ int run_check(const std::vector<std::string>& words) {
     }
 
     const auto start = Clock::now();
-    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s));
+    const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(timeout_s));
     Watchdog watchdog(deadline + std::chrono::seconds(5),
-                      shown + ": no answer within the timeout (" + format_number(timeout_s) + " s)", json);
+                      shown + ": no answer within the timeout (" + format_number(timeout_s) + " s)",
+                      json);
     Checker checker(cs, query, via_retry);
 
     Probe p;
@@ -283,11 +297,15 @@ int run_check(const std::vector<std::string>& words) {
         if (left.count() <= 0) break;
         milliseconds pause = std::min(delay, left);
         if (!quiet) {
-            std::string why = p.diags.empty() ? p.failed_step + " failed"
-                                              : p.diags[0].sqlstate + " " + one_line(p.diags[0].message);
-            std::fprintf(stderr, "odbc-retry check: %s not healthy yet (attempt %d: %s); next try in %s, %s left\n",
-                         shown.c_str(), attempts, why.c_str(), format_ms(static_cast<double>(pause.count())).c_str(),
-                         format_seconds(static_cast<double>(left.count()) / 1000.0).c_str());
+            std::string why = p.diags.empty()
+                                  ? p.failed_step + " failed"
+                                  : p.diags[0].sqlstate + " " + one_line(p.diags[0].message);
+            std::fprintf(
+                stderr,
+                "odbc-retry check: %s not healthy yet (attempt %d: %s); next try in %s, %s left\n",
+                shown.c_str(), attempts, why.c_str(),
+                format_ms(static_cast<double>(pause.count())).c_str(),
+                format_seconds(static_cast<double>(left.count()) / 1000.0).c_str());
         }
         std::this_thread::sleep_for(pause);
         if (Clock::now() >= deadline) break;
@@ -345,26 +363,31 @@ int run_check(const std::vector<std::string>& words) {
         std::cout << j.dump() << "\n";
     } else {
         std::cout << shown << ": "
-                  << (p.healthy ? "healthy" : p.reachable ? "NOT healthy (connected, the probe query failed)"
-                                                          : "NOT healthy (cannot connect)")
+                  << (p.healthy     ? "healthy"
+                      : p.reachable ? "NOT healthy (connected, the probe query failed)"
+                                    : "NOT healthy (cannot connect)")
                   << "\n";
         if (p.reachable) {
             std::cout << "  connect     " << format_ms(p.connect_ms) << "\n";
             if (!query.empty())
-                std::cout << "  query       " << query << (p.result ? " -> " + *p.result : std::string()) << " ("
+                std::cout << "  query       " << query
+                          << (p.result ? " -> " + *p.result : std::string()) << " ("
                           << format_ms(p.query_ms) << ")\n";
             std::cout << "  server      " << p.dbms_name << " " << p.dbms_version << "\n";
             std::cout << "  driver      " << p.driver_name << " " << p.driver_version << " (ODBC "
                       << p.driver_odbc_version << ")\n";
         }
         for (const auto& d : p.diags)
-            std::cout << "  error       " << d.sqlstate << " (native " << d.native << ") " << one_line(d.message)
-                      << "\n";
+            std::cout << "  error       " << d.sqlstate << " (native " << d.native << ") "
+                      << one_line(d.message) << "\n";
         if (via_retry) {
             std::cout << "  odbc-retry  ";
-            if (p.retry_target) std::cout << "target " << *p.retry_target;
-            else std::cout << "target not known yet";
-            std::cout << ", breaker " << (p.breaker ? breaker_text(*p.breaker) : std::string("unknown")) << "\n";
+            if (p.retry_target)
+                std::cout << "target " << *p.retry_target;
+            else
+                std::cout << "target not known yet";
+            std::cout << ", breaker "
+                      << (p.breaker ? breaker_text(*p.breaker) : std::string("unknown")) << "\n";
         }
         if (wait || attempts > 1)
             std::cout << "  attempts    " << attempts << " in " << format_ms(elapsed_ms) << "\n";

@@ -16,9 +16,12 @@ namespace {
 std::string md_cell(std::string_view text) {
     std::string out;
     for (char c : text) {
-        if (c == '|') out += "\\|";
-        else if (c == '\n') out += ' ';
-        else out += c;
+        if (c == '|')
+            out += "\\|";
+        else if (c == '\n')
+            out += ' ';
+        else
+            out += c;
     }
     return out;
 }
@@ -27,9 +30,10 @@ int print_reference() {
     std::cout << "| Key | Default | Values | Description |\n";
     std::cout << "|---|---|---|---|\n";
     for (const KeyInfo& k : known_keys()) {
-        std::string def = k.default_value[0] ? "`" + md_cell(k.default_value) + "`" : std::string("(none)");
-        std::cout << "| `" << k.name << "` | " << def << " | " << md_cell(k.unit) << " | " << md_cell(k.description)
-                  << " |\n";
+        std::string def =
+            k.default_value[0] ? "`" + md_cell(k.default_value) + "`" : std::string("(none)");
+        std::cout << "| `" << k.name << "` | " << def << " | " << md_cell(k.unit) << " | "
+                  << md_cell(k.description) << " |\n";
     }
     return kExitOk;
 }
@@ -38,8 +42,8 @@ void print_keys_text(const std::vector<KeyValue>& keys, const std::string& inden
     std::size_t width = 0;
     for (const auto& kv : keys) width = std::max(width, kv.key.size());
     for (const auto& kv : keys)
-        std::cout << indent << kv.key << std::string(width - kv.key.size(), ' ') << " = " << masked_value(kv.key, kv.value)
-                  << "\n";
+        std::cout << indent << kv.key << std::string(width - kv.key.size(), ' ') << " = "
+                  << masked_value(kv.key, kv.value) << "\n";
 }
 
 Json keys_json(const std::vector<KeyValue>& keys) {
@@ -97,8 +101,11 @@ int run_config(const std::vector<std::string>& words) {
             j["driver"] = view->driver;
             std::cout << j.dump() << "\n";
         }
-        std::cerr << "odbc-retry config: '" << view->input << "' does not go through odbc-retry (Driver=" << view->driver
-                  << ")" << (view->exists ? "; `odbc-retry wrap " + view->dsn + "` puts it behind odbc-retry" : "")
+        std::cerr << "odbc-retry config: '" << view->input
+                  << "' does not go through odbc-retry (Driver=" << view->driver << ")"
+                  << (view->exists
+                          ? "; `odbc-retry wrap " + view->dsn + "` puts it behind odbc-retry"
+                          : "")
                   << "\n";
         return kExitFailed;
     }
@@ -143,14 +150,16 @@ int run_config(const std::vector<std::string>& words) {
         vw = std::max(vw, masked_value(k.name, view->config.values[k.name].value).size());
     }
     vw = std::min<std::size_t>(vw, 40);
-    std::cout << "KEY" << std::string(kw - 3 + 2, ' ') << "VALUE" << std::string(vw - 5 + 2, ' ') << "SOURCE\n";
+    std::cout << "KEY" << std::string(kw - 3 + 2, ' ') << "VALUE" << std::string(vw - 5 + 2, ' ')
+              << "SOURCE\n";
     for (const KeyInfo& k : known_keys()) {
         const SourcedValue& sv = view->config.values[k.name];
         std::string value = masked_value(k.name, sv.value);
         if (value.empty()) value = "-";
         std::string name = k.name;
         std::cout << name << std::string(kw - name.size() + 2, ' ') << value
-                  << std::string(value.size() < vw ? vw - value.size() + 2 : 2, ' ') << sv.origin << "\n";
+                  << std::string(value.size() < vw ? vw - value.size() + 2 : 2, ' ') << sv.origin
+                  << "\n";
     }
     std::cout << "\nTarget: ";
     if (!view->target_dsn.empty()) std::cout << "DSN " << view->target_dsn << ", ";
@@ -164,7 +173,8 @@ int run_config(const std::vector<std::string>& words) {
         print_keys_text(view->target_section, "    ");
     }
     if (!view->config.forwarded.empty()) {
-        std::cout << "Passed to the target unchanged (from the DSN's section and the connection string):\n";
+        std::cout << "Passed to the target unchanged (from the DSN's section and the connection "
+                     "string):\n";
         print_keys_text(view->config.forwarded, "    ");
     }
     return view->error ? kExitFailed : kExitOk;

@@ -25,67 +25,92 @@ bool in_span(const Rule* rule, std::span<const Rule> rules) {
 
 const char* rule_key(ErrorClass cls) {
     switch (cls) {
-        case ErrorClass::Transient: return "RetryRulesTransient";
-        case ErrorClass::ConnectionLost: return "RetryRulesConnectionLost";
-        case ErrorClass::RolledBack: return "RetryRulesRolledBack";
-        case ErrorClass::Timeout: return "RetryRulesTimeout";
-        case ErrorClass::Fatal: return "RetryRulesFatal";
+        case ErrorClass::Transient:
+            return "RetryRulesTransient";
+        case ErrorClass::ConnectionLost:
+            return "RetryRulesConnectionLost";
+        case ErrorClass::RolledBack:
+            return "RetryRulesRolledBack";
+        case ErrorClass::Timeout:
+            return "RetryRulesTimeout";
+        case ErrorClass::Fatal:
+            return "RetryRulesFatal";
     }
     return "";
 }
 
 std::string seconds_text(std::chrono::milliseconds d) {
-    return d.count() == 0 ? std::string("no deadline") : format_number(static_cast<double>(d.count()) / 1000.0) + " s";
+    return d.count() == 0 ? std::string("no deadline")
+                          : format_number(static_cast<double>(d.count()) / 1000.0) + " s";
 }
 
-Outcome outcome(Phase phase, ErrorClass cls, const Settings& s, const RetrySettings& r, bool via_retry) {
+Outcome outcome(Phase phase, ErrorClass cls, const Settings& s, const RetrySettings& r,
+                bool via_retry) {
     if (!via_retry)
-        return {"returned", "this data source does not go through odbc-retry: the application gets the error as the "
-                            "driver reported it"};
-    const std::string retry_limits = "up to " + std::to_string(r.max_attempts) + " attempts within " +
-                                     seconds_text(r.deadline) +
-                                     " (RetryMaxAttempts, RetryDeadline; the application's own timeout wins when "
-                                     "smaller), behind the target's retry budget and circuit breaker";
+        return {"returned",
+                "this data source does not go through odbc-retry: the application gets the error "
+                "as the "
+                "driver reported it"};
+    const std::string retry_limits =
+        "up to " + std::to_string(r.max_attempts) + " attempts within " + seconds_text(r.deadline) +
+        " (RetryMaxAttempts, RetryDeadline; the application's own timeout wins when "
+        "smaller), behind the target's retry budget and circuit breaker";
     switch (phase) {
         case Phase::Connect:
             if (r.retry_on_connect.contains(cls))
-                return {"retried", "the connect is tried again with backoff, " + retry_limits +
-                                       "; the application sees success as soon as an attempt succeeds, or 08001 "
-                                       "\"[odbc-retry] gave up ...\" after the target's last error"};
-            return {"returned", "the connect fails at once with the target's own error (one attempt, no retry)"};
+                return {
+                    "retried",
+                    "the connect is tried again with backoff, " + retry_limits +
+                        "; the application sees success as soon as an attempt succeeds, or 08001 "
+                        "\"[odbc-retry] gave up ...\" after the target's last error"};
+            return {
+                "returned",
+                "the connect fails at once with the target's own error (one attempt, no retry)"};
         case Phase::Statement:
             if (cls == ErrorClass::ConnectionLost) {
                 if (!s.recovery)
-                    return {"returned", "Recovery=no: the error is returned and the connection reports itself dead "
-                                        "(SQL_ATTR_CONNECTION_DEAD), so a pool discards it"};
+                    return {
+                        "returned",
+                        "Recovery=no: the error is returned and the connection reports itself dead "
+                        "(SQL_ATTR_CONNECTION_DEAD), so a pool discards it"};
                 return {"recovered",
-                        "the connection is re-established under the application's handles and its session restored; "
-                        "a read in autocommit, or the first statement of a transaction, is replayed and succeeds; " +
+                        "the connection is re-established under the application's handles and its "
+                        "session restored; "
+                        "a read in autocommit, or the first statement of a transaction, is "
+                        "replayed and succeeds; " +
                             std::string(s.replay_writes == "idempotent"
-                                            ? "a write in autocommit is replayed too (ReplayWrites=idempotent); "
-                                            : "a write in autocommit is not replayed (ReplayWrites=never) and fails "
+                                            ? "a write in autocommit is replayed too "
+                                              "(ReplayWrites=idempotent); "
+                                            : "a write in autocommit is not replayed "
+                                              "(ReplayWrites=never) and fails "
                                               "with 08S01, its outcome unknown; ") +
-                            "inside a transaction with earlier statements the application gets 08S01 (the server "
-                            "rolled the transaction back); other connections to the target are checked before "
+                            "inside a transaction with earlier statements the application gets "
+                            "08S01 (the server "
+                            "rolled the transaction back); other connections to the target are "
+                            "checked before "
                             "their next use"};
             }
             if (r.retry_on_statement.contains(cls))
-                return {"retried", "in autocommit, a single statement is executed again with backoff (" +
-                                       std::to_string(r.max_attempts) + " attempts within " +
-                                       seconds_text(r.deadline) +
-                                       "); inside a transaction the error is returned (the server rolled the "
-                                       "transaction back: only the application can redo it)"};
+                return {"retried",
+                        "in autocommit, a single statement is executed again with backoff (" +
+                            std::to_string(r.max_attempts) + " attempts within " +
+                            seconds_text(r.deadline) +
+                            "); inside a transaction the error is returned (the server rolled the "
+                            "transaction back: only the application can redo it)"};
             if (cls == ErrorClass::RolledBack)
                 return {"returned", "RetryDeadlocks=no: returned as is"};
             if (cls == ErrorClass::Timeout)
-                return {"returned", "the application's own timeout or cancel: returned as is, never retried"};
+                return {"returned",
+                        "the application's own timeout or cancel: returned as is, never retried"};
             return {"returned", "returned to the application as the target reported it"};
         case Phase::Commit:
             if (r.retry_on_commit.contains(cls))
                 return {"retried", "the commit is tried again with backoff (" + retry_limits + ")"};
             if (cls == ErrorClass::ConnectionLost)
-                return {"returned", "the connection was lost during the commit: its outcome is unknown, the "
-                                    "application gets 08007; the connection is recovered for the next transaction"};
+                return {
+                    "returned",
+                    "the connection was lost during the commit: its outcome is unknown, the "
+                    "application gets 08007; the connection is recovered for the next transaction"};
             return {"returned", "returned to the application as the target reported it"};
     }
     return {"returned", ""};
@@ -108,7 +133,8 @@ int run_explain(const std::vector<std::string>& words) {
     const auto& pos = args.positional();
     std::string sqlstate = pos[0];
     for (auto& c : sqlstate) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (sqlstate.size() != 5 || sqlstate.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
+    if (sqlstate.size() != 5 ||
+        sqlstate.find_first_not_of("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string::npos)
         throw UsageError("'" + pos[0] + "' is not a SQLSTATE (5 letters or digits, e.g. 08S01)");
     long native = 0;
     std::string message;
@@ -117,26 +143,33 @@ int run_explain(const std::vector<std::string>& words) {
         if (parse_long(pos[1], native)) {
             if (pos.size() == 3) message = pos[2];
         } else {
-            if (pos.size() == 3) throw UsageError("NATIVE must be an integer, not '" + pos[1] + "'");
+            if (pos.size() == 3)
+                throw UsageError("NATIVE must be an integer, not '" + pos[1] + "'");
             message = pos[1];
         }
     }
     if (auto n = args.value("--native")) {
-        if (!parse_long(*n, native)) throw UsageError("--native must be an integer, not '" + *n + "'");
+        if (!parse_long(*n, native))
+            throw UsageError("--native must be an integer, not '" + *n + "'");
     }
     if (auto m = args.value("--message")) message = *m;
     std::vector<Phase> phases = {Phase::Connect, Phase::Statement, Phase::Commit};
     if (auto p = args.value("--phase")) {
-        if (*p == "connect") phases = {Phase::Connect};
-        else if (*p == "statement") phases = {Phase::Statement};
-        else if (*p == "commit") phases = {Phase::Commit};
-        else throw UsageError("--phase takes connect, statement or commit, not '" + *p + "'");
+        if (*p == "connect")
+            phases = {Phase::Connect};
+        else if (*p == "statement")
+            phases = {Phase::Statement};
+        else if (*p == "commit")
+            phases = {Phase::Commit};
+        else
+            throw UsageError("--phase takes connect, statement or commit, not '" + *p + "'");
     }
     std::optional<DriverFamily> family_override;
     if (auto f = args.value("--family")) {
         family_override = parse_driver_family(*f);
         if (!family_override)
-            throw UsageError("--family takes postgres, mysql, sqlite, sqlserver or generic, not '" + *f + "'");
+            throw UsageError("--family takes postgres, mysql, sqlite, sqlserver or generic, not '" +
+                             *f + "'");
     }
 
     // The configuration: a DSN's effective one, or the defaults.
@@ -168,12 +201,14 @@ int run_explain(const std::vector<std::string>& words) {
             user_rules = make_user_rules(settings);
         }
         family = view->family;
-        family_source = "detected from " +
-                        (view->target_driver.empty() ? std::string("nothing (no target driver)")
-                                                     : "the target driver '" + view->target_driver + "'" +
-                                                           (view->target_library.empty() || view->target_library == view->target_driver
-                                                                ? std::string()
-                                                                : " (" + view->target_library + ")"));
+        family_source =
+            "detected from " +
+            (view->target_driver.empty()
+                 ? std::string("nothing (no target driver)")
+                 : "the target driver '" + view->target_driver + "'" +
+                       (view->target_library.empty() || view->target_library == view->target_driver
+                            ? std::string()
+                            : " (" + view->target_library + ")"));
     }
     if (family_override) {
         family = *family_override;
@@ -194,18 +229,22 @@ int run_explain(const std::vector<std::string>& words) {
     out["user_rules"] = static_cast<unsigned long long>(user_rules.size());
     Json list = Json::array();
     std::string text;
-    text += sqlstate + " (native " + std::to_string(native) + ")" + (message.empty() ? "" : " \"" + message + "\"") + "\n";
+    text += sqlstate + " (native " + std::to_string(native) + ")" +
+            (message.empty() ? "" : " \"" + message + "\"") + "\n";
     text += (dsn.empty() ? std::string("built-in defaults") : "DSN " + dsn) + ": family " +
-            std::string(to_string(family)) + ", " + family_source + "; " + std::to_string(user_rules.size()) +
-            " user rule" + (user_rules.size() == 1 ? "" : "s") + (via_retry ? "" : "; NOT behind odbc-retry") + "\n\n";
+            std::string(to_string(family)) + ", " + family_source + "; " +
+            std::to_string(user_rules.size()) + " user rule" + (user_rules.size() == 1 ? "" : "s") +
+            (via_retry ? "" : "; NOT behind odbc-retry") + "\n\n";
 
     for (Phase phase : phases) {
         Classifier::Verdict v = classifier.classify(std::span<const Failure>(&failure, 1), phase);
         std::string source;
-        if (!v.rule) source = "no rule matched: fatal by default";
+        if (!v.rule)
+            source = "no rule matched: fatal by default";
         else if (in_span(v.rule, std::span<const Rule>(classifier.user_rules())))
             source = std::string("user rule from ") + rule_key(v.cls) +
-                     (values.count(rule_key(v.cls)) ? " in " + values[rule_key(v.cls)].origin : std::string());
+                     (values.count(rule_key(v.cls)) ? " in " + values[rule_key(v.cls)].origin
+                                                    : std::string());
         else if (in_span(v.rule, builtin_rules(family)))
             source = "built-in " + std::string(to_string(family)) + " rule";
         else
@@ -221,13 +260,16 @@ int run_explain(const std::vector<std::string>& words) {
         list.push(p);
         std::string phase_name(to_string(phase));
         std::string cls(to_string(v.cls));
-        text += phase_name + std::string(11 - phase_name.size(), ' ') + cls + std::string(17 - cls.size(), ' ') +
-                "rule \"" + std::string(v.rule_name) + "\" (" + source + ")\n";
+        text += phase_name + std::string(11 - phase_name.size(), ' ') + cls +
+                std::string(17 - cls.size(), ' ') + "rule \"" + std::string(v.rule_name) + "\" (" +
+                source + ")\n";
         text += std::string(11, ' ') + o.action + ": " + o.text + "\n";
     }
     out["phases"] = list;
-    if (args.has("--json")) std::cout << out.dump() << "\n";
-    else std::cout << text;
+    if (args.has("--json"))
+        std::cout << out.dump() << "\n";
+    else
+        std::cout << text;
     return kExitOk;
 }
 

@@ -26,7 +26,8 @@ namespace odbcretry::tool {
 namespace {
 
 constexpr const char* kDefaultName = "ODBC Retry";
-constexpr const char* kDescription = "odbc-retry: classified retry and recovery in front of any ODBC driver";
+constexpr const char* kDescription =
+    "odbc-retry: classified retry and recovery in front of any ODBC driver";
 
 bool is_file(const std::string& path) {
     struct stat st {};
@@ -80,7 +81,8 @@ int on_entry(void* user, const char* section, const char* name, const char* valu
     if (name) r->keys.push_back({trim(name), trim(value ? value : "")});
     return 1;
 }
-std::optional<std::vector<KeyValue>> read_file_section(const std::string& path, const std::string& section) {
+std::optional<std::vector<KeyValue>> read_file_section(const std::string& path,
+                                                       const std::string& section) {
     SectionReader r{section, false, {}};
     if (ini_parse(path.c_str(), on_entry, &r) < 0) return std::nullopt;
     if (!r.found) return std::nullopt;
@@ -88,7 +90,8 @@ std::optional<std::vector<KeyValue>> read_file_section(const std::string& path, 
 }
 
 Scope parse_scope(const Args& args) {
-    if (args.has("--user") && args.has("--system")) throw UsageError("choose one of --user and --system");
+    if (args.has("--user") && args.has("--system"))
+        throw UsageError("choose one of --user and --system");
     if (args.has("--user")) return Scope::User;
     if (args.has("--system")) return Scope::System;
     return ::geteuid() == 0 ? Scope::System : Scope::User;
@@ -97,7 +100,8 @@ Scope parse_scope(const Args& args) {
 }  // namespace
 
 int run_install(const std::vector<std::string>& words) {
-    Args args(words, {{"--user"}, {"--system"}, {"--library", true}, {"--name", true}, {"--quiet"}});
+    Args args(words,
+              {{"--user"}, {"--system"}, {"--library", true}, {"--name", true}, {"--quiet"}});
     if (args.help()) {
         std::cout << command_help("install");
         return kExitOk;
@@ -133,18 +137,22 @@ int run_install(const std::vector<std::string>& words) {
     if (existing) {
         const KeyValue* driver = find_key(*existing, "Driver");
         if (driver && driver->value == library) {
-            if (!quiet) std::cout << "\"" << name << "\" is already registered in " << file << " (Driver=" << library << ")\n";
+            if (!quiet)
+                std::cout << "\"" << name << "\" is already registered in " << file
+                          << " (Driver=" << library << ")\n";
             return kExitOk;
         }
-        if (!SQLWritePrivateProfileString(name.c_str(), "Driver", library.c_str(), "ODBCINST.INI")) {
-            std::cerr << "odbc-retry install: cannot update " << file << ": " << installer_error() << "\n";
+        if (!SQLWritePrivateProfileString(name.c_str(), "Driver", library.c_str(),
+                                          "ODBCINST.INI")) {
+            std::cerr << "odbc-retry install: cannot update " << file << ": " << installer_error()
+                      << "\n";
             return kExitFailed;
         }
         if (!find_key(*existing, "Description"))
             SQLWritePrivateProfileString(name.c_str(), "Description", kDescription, "ODBCINST.INI");
         if (!quiet)
-            std::cout << "updated \"" << name << "\" in " << file << ": Driver=" << library << " (was "
-                      << (driver ? driver->value : std::string("not set")) << ")\n";
+            std::cout << "updated \"" << name << "\" in " << file << ": Driver=" << library
+                      << " (was " << (driver ? driver->value : std::string("not set")) << ")\n";
         return kExitOk;
     }
 
@@ -160,24 +168,27 @@ int run_install(const std::vector<std::string>& words) {
     char path_out[4096] = {};
     WORD path_length = 0;
     DWORD usage = 0;
-    if (!SQLInstallDriverEx(spec.c_str(), nullptr, path_out, sizeof path_out, &path_length, ODBC_INSTALL_COMPLETE,
-                            &usage)) {
-        std::cerr << "odbc-retry install: cannot register \"" << name << "\" in " << file << ": " << installer_error()
-                  << "\n";
+    if (!SQLInstallDriverEx(spec.c_str(), nullptr, path_out, sizeof path_out, &path_length,
+                            ODBC_INSTALL_COMPLETE, &usage)) {
+        std::cerr << "odbc-retry install: cannot register \"" << name << "\" in " << file << ": "
+                  << installer_error() << "\n";
         return kExitFailed;
     }
     auto written = read_file_section(file, name);
     const KeyValue* check = written ? find_key(*written, "Driver") : nullptr;
     if (!check || check->value != library) {
-        std::cerr << "odbc-retry install: \"" << name << "\" is not in " << file << " after registering it\n";
+        std::cerr << "odbc-retry install: \"" << name << "\" is not in " << file
+                  << " after registering it\n";
         return kExitFailed;
     }
-    if (!quiet) std::cout << "registered \"" << name << "\" in " << file << " (Driver=" << library << ")\n";
+    if (!quiet)
+        std::cout << "registered \"" << name << "\" in " << file << " (Driver=" << library << ")\n";
     return kExitOk;
 }
 
 int run_uninstall(const std::vector<std::string>& words) {
-    Args args(words, {{"--user"}, {"--system"}, {"--library", true}, {"--name", true}, {"--quiet"}});
+    Args args(words,
+              {{"--user"}, {"--system"}, {"--library", true}, {"--name", true}, {"--quiet"}});
     if (args.help()) {
         std::cout << command_help("uninstall");
         return kExitOk;
@@ -190,7 +201,8 @@ int run_uninstall(const std::vector<std::string>& words) {
     const std::string file = odbcinst_path(scope);
     auto existing = read_file_section(file, name);
     if (!existing) {
-        if (!quiet) std::cout << "\"" << name << "\" is not registered in " << file << "; nothing to do\n";
+        if (!quiet)
+            std::cout << "\"" << name << "\" is not registered in " << file << "; nothing to do\n";
         return kExitOk;
     }
     if (auto only = args.value("--library")) {
@@ -198,8 +210,8 @@ int run_uninstall(const std::vector<std::string>& words) {
         if (!driver || driver->value != *only) {
             if (!quiet)
                 std::cout << "\"" << name << "\" in " << file << " points at "
-                          << (driver ? driver->value : std::string("no library")) << ", not " << *only
-                          << "; left alone\n";
+                          << (driver ? driver->value : std::string("no library")) << ", not "
+                          << *only << "; left alone\n";
             return kExitOk;
         }
     }

@@ -39,8 +39,8 @@ std::vector<std::string> all_user_directories() {
         if (!dir) continue;
         while (dirent* e = ::readdir(dir)) {
             std::string name = e->d_name;
-            if (name.rfind("odbc-retry-", 0) == 0 && name.find_first_not_of("0123456789", 11) == std::string::npos &&
-                name.size() > 11)
+            if (name.rfind("odbc-retry-", 0) == 0 &&
+                name.find_first_not_of("0123456789", 11) == std::string::npos && name.size() > 11)
                 out.push_back(std::string(base) + "/" + name);
         }
         ::closedir(dir);
@@ -54,7 +54,8 @@ std::vector<std::string> all_user_directories() {
 std::string breaker_cell(const TargetSummary& s) {
     if (!s.breaker.known) return s.breaker_mode == BreakerMode::None ? "off" : "-";
     std::string text(to_string(s.breaker.state));
-    if (s.breaker.in_state) text += " " + format_seconds(static_cast<double>(s.breaker.in_state->count()) / 1000.0);
+    if (s.breaker.in_state)
+        text += " " + format_seconds(static_cast<double>(s.breaker.in_state->count()) / 1000.0);
     return text;
 }
 
@@ -63,10 +64,12 @@ std::string budget_cell(const TargetSummary& s) {
     return format_number(s.budget_tokens_min) + "/" + std::to_string(s.budget_max_tokens);
 }
 
-std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>& targets, bool processes) {
+std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>& targets,
+                         bool processes) {
     std::ostringstream out;
     if (targets.empty()) {
-        out << "no process on this host is using odbc-retry (state directory " << scan.directory << ")\n";
+        out << "no process on this host is using odbc-retry (state directory " << scan.directory
+            << ")\n";
     } else {
         const std::vector<std::pair<std::string, std::string>> columns = {
             {"PROCS", ""},
@@ -89,8 +92,9 @@ std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>
         for (const auto& s : targets) {
             std::vector<std::string> row = {s.key};
             for (const auto& c : columns)
-                row.push_back(c.second.empty() ? std::to_string(s.pids.size())
-                                               : std::to_string(s.counters[counter_index(c.second)]));
+                row.push_back(c.second.empty()
+                                  ? std::to_string(s.pids.size())
+                                  : std::to_string(s.counters[counter_index(c.second)]));
             row.push_back(breaker_cell(s));
             row.push_back(budget_cell(s));
             rows.push_back(row);
@@ -101,7 +105,8 @@ std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>
         for (const auto& r : rows) {
             std::string line;
             for (std::size_t i = 0; i < r.size(); ++i) {
-                const bool left = i == 0 || i + 2 >= r.size();  // text columns: target, breaker, budget
+                const bool left =
+                    i == 0 || i + 2 >= r.size();  // text columns: target, breaker, budget
                 std::string cell = r[i];
                 std::string pad(width[i] - cell.size(), ' ');
                 line += left ? cell + pad : pad + cell;
@@ -112,7 +117,8 @@ std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>
         }
     }
     if (processes || !scan.processes.empty()) {
-        out << "\n" << scan.processes.size() << (scan.processes.size() == 1 ? " process" : " processes");
+        out << "\n"
+            << scan.processes.size() << (scan.processes.size() == 1 ? " process" : " processes");
         if (!processes && !scan.processes.empty()) {
             out << ":";
             std::size_t shown = 0;
@@ -132,8 +138,8 @@ std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>
             std::time_t started = static_cast<std::time_t>(p.created_unix_ms / 1000);
             char when[32] = {};
             std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", std::localtime(&started));
-            out << "  pid " << p.pid << "  " << p.command << "  since " << when << (p.inherited ? "  (inherited by a child)" : "")
-                << "\n";
+            out << "  pid " << p.pid << "  " << p.command << "  since " << when
+                << (p.inherited ? "  (inherited by a child)" : "") << "\n";
             for (const auto& t : scan.targets)
                 if (t.process == i) {
                     out << "    " << t.key;
@@ -144,7 +150,8 @@ std::string render_table(const StatsScan& scan, const std::vector<TargetSummary>
             if (p.overflow) out << "    (" << p.overflow << " more targets had no free slot)\n";
         }
     }
-    for (const auto& r : scan.removed) out << "removed the stats file of a process that is gone: " << r << "\n";
+    for (const auto& r : scan.removed)
+        out << "removed the stats file of a process that is gone: " << r << "\n";
     for (const auto& w : scan.warnings) out << "warning: " << w << "\n";
     return out.str();
 }
@@ -186,10 +193,12 @@ Json render_json(const StatsScan& scan, const std::vector<TargetSummary>& target
                     : s.breaker_mode == BreakerMode::Slot ? "per-process"
                                                           : "off";
         b["state"] = s.breaker.known ? Json(std::string(to_string(s.breaker.state))) : Json();
-        b["seconds_in_state"] = s.breaker.in_state ? Json(static_cast<double>(s.breaker.in_state->count()) / 1000.0)
-                                                   : Json();
+        b["seconds_in_state"] =
+            s.breaker.in_state ? Json(static_cast<double>(s.breaker.in_state->count()) / 1000.0)
+                               : Json();
         b["consecutive_failures"] = s.breaker.known ? Json(s.breaker.consecutive_failures) : Json();
-        b["retry_in_ms"] = s.breaker.known ? Json(static_cast<long long>(s.breaker.retry_in.count())) : Json();
+        b["retry_in_ms"] =
+            s.breaker.known ? Json(static_cast<long long>(s.breaker.retry_in.count())) : Json();
         o["breaker"] = b;
         Json budget = Json::object();
         budget["enabled"] = s.budget_enabled;
@@ -211,10 +220,14 @@ Json render_json(const StatsScan& scan, const std::vector<TargetSummary>& target
 std::string label_value(std::string_view v) {
     std::string out;
     for (char c : v) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -227,36 +240,46 @@ std::string render_prometheus(const std::vector<TargetSummary>& targets) {
     auto sample = [&](const char* name, const TargetSummary& s, const std::string& value) {
         out << name << "{target=\"" << label_value(s.key) << "\"} " << value << "\n";
     };
-    family("odbc_retry_processes", "gauge", "Processes on this host that use odbc-retry for the target.");
+    family("odbc_retry_processes", "gauge",
+           "Processes on this host that use odbc-retry for the target.");
     for (const auto& s : targets) sample("odbc_retry_processes", s, std::to_string(s.pids.size()));
     for (std::size_t i = 0; i < kCounterCount; ++i) {
         family(kCounters[i].metric, "counter", kCounters[i].help);
         for (const auto& s : targets) sample(kCounters[i].metric, s, std::to_string(s.counters[i]));
     }
     family("odbc_retry_breaker_state", "gauge",
-           "Circuit breaker of the target: 0 closed, 1 open, 2 half-open (a probe may go or is in flight).");
+           "Circuit breaker of the target: 0 closed, 1 open, 2 half-open (a probe may go or is in "
+           "flight).");
     for (const auto& s : targets)
         if (s.breaker.known)
             sample("odbc_retry_breaker_state", s,
-                   s.breaker.state == BreakerState::Closed ? "0" : s.breaker.state == BreakerState::Open ? "1" : "2");
+                   s.breaker.state == BreakerState::Closed ? "0"
+                   : s.breaker.state == BreakerState::Open ? "1"
+                                                           : "2");
     family("odbc_retry_breaker_open_seconds", "gauge",
            "Seconds since the target's circuit breaker opened; 0 while it is closed.");
     for (const auto& s : targets)
         if (s.breaker.known)
             sample("odbc_retry_breaker_open_seconds", s,
-                   format_number(s.breaker.in_state ? static_cast<double>(s.breaker.in_state->count()) / 1000.0 : 0));
+                   format_number(s.breaker.in_state
+                                     ? static_cast<double>(s.breaker.in_state->count()) / 1000.0
+                                     : 0));
     family("odbc_retry_breaker_consecutive_failures", "gauge",
            "Consecutive failed connects to the target counted by its circuit breaker.");
     for (const auto& s : targets)
         if (s.breaker.known)
-            sample("odbc_retry_breaker_consecutive_failures", s, std::to_string(s.breaker.consecutive_failures));
+            sample("odbc_retry_breaker_consecutive_failures", s,
+                   std::to_string(s.breaker.consecutive_failures));
     family("odbc_retry_budget_tokens", "gauge",
-           "Retry budget tokens left for the target (the lowest of its processes; retries stop below half).");
+           "Retry budget tokens left for the target (the lowest of its processes; retries stop "
+           "below half).");
     for (const auto& s : targets)
-        if (s.budget_enabled) sample("odbc_retry_budget_tokens", s, format_number(s.budget_tokens_min));
+        if (s.budget_enabled)
+            sample("odbc_retry_budget_tokens", s, format_number(s.budget_tokens_min));
     family("odbc_retry_budget_max_tokens", "gauge", "Size of the target's retry budget (tokens).");
     for (const auto& s : targets)
-        if (s.budget_enabled) sample("odbc_retry_budget_max_tokens", s, std::to_string(s.budget_max_tokens));
+        if (s.budget_enabled)
+            sample("odbc_retry_budget_max_tokens", s, std::to_string(s.budget_max_tokens));
     return out.str();
 }
 
@@ -275,20 +298,25 @@ int run_stats(const std::vector<std::string>& words) {
         return kExitOk;
     }
     args.expect_positional(0, 0, "");
-    if (args.has("--prometheus") && args.has("--json")) throw UsageError("choose one of --prometheus and --json");
+    if (args.has("--prometheus") && args.has("--json"))
+        throw UsageError("choose one of --prometheus and --json");
     if (args.has("--state-dir") && args.has("--all-users"))
         throw UsageError("choose one of --state-dir and --all-users");
     const bool watch = args.has("--watch");
     const double interval = watch ? args.number("--watch", 0.1).value_or(2.0) : 0;
     long count = 0;
     if (auto c = args.value("--count")) {
-        if (!parse_long(*c, count) || count < 1) throw UsageError("option --count needs a whole number >= 1");
+        if (!parse_long(*c, count) || count < 1)
+            throw UsageError("option --count needs a whole number >= 1");
         if (!watch) throw UsageError("--count goes with --watch");
     }
     std::vector<std::string> directories;
-    if (auto d = args.value("--state-dir")) directories.push_back(*d);
-    else if (args.has("--all-users")) directories = all_user_directories();
-    else directories.push_back(default_state_directory());
+    if (auto d = args.value("--state-dir"))
+        directories.push_back(*d);
+    else if (args.has("--all-users"))
+        directories = all_user_directories();
+    else
+        directories.push_back(default_state_directory());
 
     if (watch) {
         struct sigaction sa {};
@@ -301,20 +329,26 @@ int run_stats(const std::vector<std::string>& words) {
     for (long frame = 1;; ++frame) {
         StatsScan scan;
         for (const auto& d : directories) merge_scan(scan, scan_stats(d));
-        if (scan.directory.empty()) scan.directory = directories.empty() ? std::string("(none)") : directories[0];
+        if (scan.directory.empty())
+            scan.directory = directories.empty() ? std::string("(none)") : directories[0];
         auto targets = summarize(scan, std::chrono::steady_clock::now());
         std::string text;
-        if (args.has("--prometheus")) text = render_prometheus(targets);
-        else if (args.has("--json")) text = render_json(scan, targets).dump() + "\n";
-        else text = render_table(scan, targets, args.has("--processes"));
+        if (args.has("--prometheus"))
+            text = render_prometheus(targets);
+        else if (args.has("--json"))
+            text = render_json(scan, targets).dump() + "\n";
+        else
+            text = render_table(scan, targets, args.has("--processes"));
         if (watch && !args.has("--prometheus") && !args.has("--json")) {
             std::time_t now = std::time(nullptr);
             char when[32] = {};
             std::strftime(when, sizeof when, "%H:%M:%S", std::localtime(&now));
-            std::string head = std::string("odbc-retry stats  ") + when + "  (every " + format_number(interval) +
-                               " s; Ctrl-C to stop)\n\n";
-            if (tty) std::cout << "\033[H\033[2J";
-            else if (frame > 1) std::cout << "\n";
+            std::string head = std::string("odbc-retry stats  ") + when + "  (every " +
+                               format_number(interval) + " s; Ctrl-C to stop)\n\n";
+            if (tty)
+                std::cout << "\033[H\033[2J";
+            else if (frame > 1)
+                std::cout << "\n";
             std::cout << head;
         } else if (watch && frame > 1 && !tty) {
             std::cout << "\n";
@@ -322,7 +356,8 @@ int run_stats(const std::vector<std::string>& words) {
         std::cout << text << std::flush;
         if (!watch || (count > 0 && frame >= count)) break;
         auto until = std::chrono::steady_clock::now() +
-                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(interval));
+                     std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(interval));
         while (!stop_requested.load() && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         if (stop_requested.load()) break;

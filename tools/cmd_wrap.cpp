@@ -22,7 +22,8 @@ struct Section {
 };
 
 Scope parse_scope(const Args& args) {
-    if (args.has("--user") && args.has("--system")) throw UsageError("choose one of --user and --system");
+    if (args.has("--user") && args.has("--system"))
+        throw UsageError("choose one of --user and --system");
     return args.has("--system") ? Scope::System : Scope::User;
 }
 
@@ -43,7 +44,8 @@ std::string value_of(const std::vector<KeyValue>& keys, std::string_view key) {
 
 void print_section(const Section& s) {
     std::cout << "[" << s.name << "]\n";
-    for (const auto& kv : s.keys) std::cout << kv.key << "=" << masked_value(kv.key, kv.value) << "\n";
+    for (const auto& kv : s.keys)
+        std::cout << kv.key << "=" << masked_value(kv.key, kv.value) << "\n";
     std::cout << "\n";
 }
 
@@ -85,7 +87,8 @@ void update_sources(Scope scope, const std::vector<std::pair<std::string, std::s
                     const std::vector<std::string>& remove) {
     if (read_dsn_keys(scope, kSourcesSection).empty()) return;
     std::string ignored;
-    for (const auto& [dsn, driver] : set) write_dsn_key(scope, kSourcesSection, dsn, driver, ignored);
+    for (const auto& [dsn, driver] : set)
+        write_dsn_key(scope, kSourcesSection, dsn, driver, ignored);
     for (const auto& dsn : remove) delete_dsn_key(scope, kSourcesSection, dsn, ignored);
 }
 
@@ -94,14 +97,14 @@ int fail(const std::string& command, const std::string& message) {
     return kExitFailed;
 }
 
-std::optional<std::vector<KeyValue>> find_dsn(Scope scope, const std::string& dsn, const std::string& command,
-                                              int& rc) {
+std::optional<std::vector<KeyValue>> find_dsn(Scope scope, const std::string& dsn,
+                                              const std::string& command, int& rc) {
     auto keys = read_dsn_section(scope, dsn);
     if (keys) return keys;
     const Scope other = scope == Scope::User ? Scope::System : Scope::User;
     if (section_exists(other, dsn))
-        rc = fail(command, "data source '" + dsn + "' is not in " + odbc_ini_path(scope) + " but in " +
-                               odbc_ini_path(other) + "; add " + scope_flag(other));
+        rc = fail(command, "data source '" + dsn + "' is not in " + odbc_ini_path(scope) +
+                               " but in " + odbc_ini_path(other) + "; add " + scope_flag(other));
     else
         rc = fail(command, "data source '" + dsn + "' not found in " + odbc_ini_path(scope));
     return std::nullopt;
@@ -125,7 +128,8 @@ int run_wrap(const std::vector<std::string>& words) {
     const std::string driver = value_of(*original, "Driver");
     if (driver.empty()) return fail("wrap", "data source '" + dsn + "' has no Driver");
     if (is_odbc_retry_driver(driver))
-        return fail("wrap", "data source '" + dsn + "' already goes through odbc-retry (Driver=" + driver + ")");
+        return fail("wrap", "data source '" + dsn +
+                                "' already goes through odbc-retry (Driver=" + driver + ")");
 
     const std::string description = value_of(*original, "Description");
     std::vector<Section> result;
@@ -135,32 +139,38 @@ int run_wrap(const std::vector<std::string>& words) {
         target_name = dsn;
         if (trim(wrapper_name).empty() || wrapper_name.find_first_of("[]=;{}") != std::string::npos)
             throw UsageError("bad DSN name '" + wrapper_name + "'");
-        if (iequals(wrapper_name, dsn)) throw UsageError("--as must name a new DSN, not '" + dsn + "' itself");
+        if (iequals(wrapper_name, dsn))
+            throw UsageError("--as must name a new DSN, not '" + dsn + "' itself");
     } else {
         wrapper_name = dsn;
         target_name = dsn + "_target";
         result.push_back({target_name, *original});
     }
     if (section_exists(scope, target_name) && !iequals(target_name, dsn))
-        return fail("wrap", "data source '" + target_name + "' already exists in " + odbc_ini_path(scope) +
-                                "; use --as NEWNAME to keep '" + dsn + "' and add a new DSN in front of it");
-    if (!iequals(wrapper_name, dsn) && (section_exists(Scope::User, wrapper_name) || section_exists(Scope::System, wrapper_name)))
+        return fail("wrap", "data source '" + target_name + "' already exists in " +
+                                odbc_ini_path(scope) + "; use --as NEWNAME to keep '" + dsn +
+                                "' and add a new DSN in front of it");
+    if (!iequals(wrapper_name, dsn) &&
+        (section_exists(Scope::User, wrapper_name) || section_exists(Scope::System, wrapper_name)))
         return fail("wrap", "data source '" + wrapper_name + "' already exists");
     Section wrapper{wrapper_name,
-                    {{"Description", description.empty() ? dsn + " through odbc-retry" : description + " (through odbc-retry)"},
+                    {{"Description", description.empty() ? dsn + " through odbc-retry"
+                                                         : description + " (through odbc-retry)"},
                      {"Driver", kDriverName},
                      {"TargetDSN", target_name}}};
     result.push_back(wrapper);
 
     if (driver_key(kDriverName, "Driver").empty())
         std::cerr << "odbc-retry wrap: warning: the driver \"" << kDriverName
-                  << "\" is not registered in odbcinst.ini; run `odbc-retry install` (or install the package)\n";
+                  << "\" is not registered in odbcinst.ini; run `odbc-retry install` (or install "
+                     "the package)\n";
 
     if (dry) {
-        std::cout << "; odbc-retry wrap " << dsn << " --dry-run: the sections that " << odbc_ini_path(scope)
-                  << " would get (secrets masked)\n";
+        std::cout << "; odbc-retry wrap " << dsn << " --dry-run: the sections that "
+                  << odbc_ini_path(scope) << " would get (secrets masked)\n";
         if (iequals(wrapper_name, dsn))
-            std::cout << "; [" << dsn << "] is renamed to [" << target_name << "], every key kept\n";
+            std::cout << "; [" << dsn << "] is renamed to [" << target_name
+                      << "], every key kept\n";
         else
             std::cout << "; [" << dsn << "] stays as it is\n";
         std::cout << "\n";
@@ -172,15 +182,19 @@ int run_wrap(const std::vector<std::string>& words) {
     if (!back_up(odbc_ini_path(scope), backup, error)) return fail("wrap", error);
     // The copy of the original first: if anything fails later, nothing is lost.
     for (const auto& s : result)
-        if (!write_section(scope, s, error)) return fail("wrap", error + (backup.empty() ? "" : " (backup: " + backup + ")"));
-    if (iequals(wrapper_name, dsn)) update_sources(scope, {{target_name, driver}, {dsn, kDriverName}}, {});
-    else update_sources(scope, {{wrapper_name, kDriverName}}, {});
+        if (!write_section(scope, s, error))
+            return fail("wrap", error + (backup.empty() ? "" : " (backup: " + backup + ")"));
+    if (iequals(wrapper_name, dsn))
+        update_sources(scope, {{target_name, driver}, {dsn, kDriverName}}, {});
+    else
+        update_sources(scope, {{wrapper_name, kDriverName}}, {});
     std::cout << "wrapped '" << dsn << "' in " << odbc_ini_path(scope) << ": ";
     if (iequals(wrapper_name, dsn))
         std::cout << "[" << dsn << "] now goes through odbc-retry to [" << target_name
                   << "], which holds the original keys\n";
     else
-        std::cout << "[" << wrapper_name << "] goes through odbc-retry to [" << dsn << "], which is unchanged\n";
+        std::cout << "[" << wrapper_name << "] goes through odbc-retry to [" << dsn
+                  << "], which is unchanged\n";
     if (!backup.empty()) std::cout << "backup of the file before the change: " << backup << "\n";
     std::cout << "try it: odbc-retry check " << wrapper_name << "\n";
     return kExitOk;
@@ -201,7 +215,8 @@ int run_unwrap(const std::vector<std::string>& words) {
     if (!wrapper) return rc;
     const std::string driver = value_of(*wrapper, "Driver");
     if (!is_odbc_retry_driver(driver))
-        return fail("unwrap", "data source '" + dsn + "' does not go through odbc-retry (Driver=" + driver + ")");
+        return fail("unwrap", "data source '" + dsn +
+                                  "' does not go through odbc-retry (Driver=" + driver + ")");
     const std::string target = value_of(*wrapper, "TargetDSN");
     const std::string target_driver = value_of(*wrapper, "TargetDriver");
 
@@ -209,8 +224,8 @@ int run_unwrap(const std::vector<std::string>& words) {
     // odbc-retry's own settings are dropped (said so), keys for the target are kept.
     std::vector<KeyValue> dropped, passed;
     for (const auto& kv : *wrapper) {
-        if (iequals(kv.key, "Driver") || iequals(kv.key, "TargetDSN") || iequals(kv.key, "TargetDriver") ||
-            iequals(kv.key, "Description"))
+        if (iequals(kv.key, "Driver") || iequals(kv.key, "TargetDSN") ||
+            iequals(kv.key, "TargetDriver") || iequals(kv.key, "Description"))
             continue;
         (is_reserved_key(kv.key) ? dropped : passed).push_back(kv);
     }
@@ -219,7 +234,9 @@ int run_unwrap(const std::vector<std::string>& words) {
     std::string remove_target;        // a section to remove
     if (!target.empty()) {
         auto target_keys = read_dsn_section(scope, target);
-        if (!target_keys) return fail("unwrap", "its TargetDSN '" + target + "' is not in " + odbc_ini_path(scope));
+        if (!target_keys)
+            return fail("unwrap",
+                        "its TargetDSN '" + target + "' is not in " + odbc_ini_path(scope));
         if (iequals(target, dsn + "_target")) {
             // Made by `wrap DSN`: the original keys come back under the original name.
             Section s{dsn, *target_keys};
@@ -242,9 +259,12 @@ int run_unwrap(const std::vector<std::string>& words) {
     } else if (!target_driver.empty()) {
         Section s{dsn, {}};
         for (const auto& kv : *wrapper) {
-            if (iequals(kv.key, "Driver")) s.keys.push_back({kv.key, target_driver});
-            else if (iequals(kv.key, "TargetDriver") || is_reserved_key(kv.key)) continue;
-            else s.keys.push_back(kv);
+            if (iequals(kv.key, "Driver"))
+                s.keys.push_back({kv.key, target_driver});
+            else if (iequals(kv.key, "TargetDriver") || is_reserved_key(kv.key))
+                continue;
+            else
+                s.keys.push_back(kv);
         }
         restored = s;
     } else {
@@ -252,16 +272,18 @@ int run_unwrap(const std::vector<std::string>& words) {
     }
 
     if (dry) {
-        std::cout << "; odbc-retry unwrap " << dsn << " --dry-run: changes to " << odbc_ini_path(scope)
-                  << " (secrets masked)\n";
+        std::cout << "; odbc-retry unwrap " << dsn << " --dry-run: changes to "
+                  << odbc_ini_path(scope) << " (secrets masked)\n";
         if (restored) {
             std::cout << "\n";
             print_section(*restored);
         } else {
             std::cout << "; [" << dsn << "] is removed; [" << target << "] stays as it is\n";
         }
-        if (!remove_target.empty()) std::cout << "; [" << remove_target << "] is removed (its keys are above)\n";
-        for (const auto& kv : dropped) std::cout << "; dropped: " << kv.key << "=" << masked_value(kv.key, kv.value) << "\n";
+        if (!remove_target.empty())
+            std::cout << "; [" << remove_target << "] is removed (its keys are above)\n";
+        for (const auto& kv : dropped)
+            std::cout << "; dropped: " << kv.key << "=" << masked_value(kv.key, kv.value) << "\n";
         return kExitOk;
     }
 
@@ -269,18 +291,22 @@ int run_unwrap(const std::vector<std::string>& words) {
     if (!back_up(odbc_ini_path(scope), backup, error)) return fail("unwrap", error);
     if (restored) {
         if (!write_section(scope, *restored, error)) return fail("unwrap", error);
-        if (!remove_target.empty() && !delete_dsn_section(scope, remove_target, error)) return fail("unwrap", error);
+        if (!remove_target.empty() && !delete_dsn_section(scope, remove_target, error))
+            return fail("unwrap", error);
         update_sources(scope, {{dsn, value_of(restored->keys, "Driver")}},
-                       remove_target.empty() ? std::vector<std::string>{} : std::vector<std::string>{remove_target});
+                       remove_target.empty() ? std::vector<std::string>{}
+                                             : std::vector<std::string>{remove_target});
         std::cout << "unwrapped '" << dsn << "': it uses " << value_of(restored->keys, "Driver")
-                  << " directly again" << (remove_target.empty() ? "" : " ([" + remove_target + "] removed)") << "\n";
+                  << " directly again"
+                  << (remove_target.empty() ? "" : " ([" + remove_target + "] removed)") << "\n";
     } else {
         if (!delete_dsn_section(scope, dsn, error)) return fail("unwrap", error);
         update_sources(scope, {}, {dsn});
         std::cout << "unwrapped '" << dsn << "': removed it; '" << target << "' is unchanged\n";
     }
     for (const auto& kv : dropped)
-        std::cout << "dropped " << kv.key << "=" << masked_value(kv.key, kv.value) << " (it was set on [" << dsn << "] only)\n";
+        std::cout << "dropped " << kv.key << "=" << masked_value(kv.key, kv.value)
+                  << " (it was set on [" << dsn << "] only)\n";
     if (!backup.empty()) std::cout << "backup of the file before the change: " << backup << "\n";
     return kExitOk;
 }

@@ -11,18 +11,18 @@
 namespace odbcretry::tool {
 
 struct DsnView {
-    std::string input;        // what the user gave: a DSN or a connection string (masked)
-    std::string dsn;          // the DSN name ("" for DRIVER=... connection strings)
-    bool exists = false;      // the DSN has a section in odbc.ini
-    std::string driver;       // the DSN's (or connection string's) Driver
-    bool via_retry = false;   // that driver is odbc-retry
-    ResolvedConfig config;    // when via_retry
+    std::string input;       // what the user gave: a DSN or a connection string (masked)
+    std::string dsn;         // the DSN name ("" for DRIVER=... connection strings)
+    bool exists = false;     // the DSN has a section in odbc.ini
+    std::string driver;      // the DSN's (or connection string's) Driver
+    bool via_retry = false;  // that driver is odbc-retry
+    ResolvedConfig config;   // when via_retry
     std::optional<ConfigError> error;
     // The real driver behind it.
-    std::string target_dsn;       // TargetDSN, if any
-    std::string target_driver;    // its driver name (or TargetDriver)
-    std::string target_library;   // its library path ("" when not found)
-    std::string target_problem;   // why the target cannot be found, if it cannot
+    std::string target_dsn;                // TargetDSN, if any
+    std::string target_driver;             // its driver name (or TargetDriver)
+    std::string target_library;            // its library path ("" when not found)
+    std::string target_problem;            // why the target cannot be found, if it cannot
     std::vector<KeyValue> target_section;  // the TargetDSN's own keys
     DriverFamily family = DriverFamily::Generic;
 };

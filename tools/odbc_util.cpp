@@ -39,7 +39,8 @@ class ConfigMode {
 // "a\0b\0\0" -> {"a", "b"}
 std::vector<std::string> split_list(const std::string& buffer, int length) {
     std::vector<std::string> out;
-    std::size_t i = 0, end = length > 0 ? std::min<std::size_t>(static_cast<std::size_t>(length) + 1, buffer.size())
+    std::size_t i = 0, end = length > 0 ? std::min<std::size_t>(
+                                              static_cast<std::size_t>(length) + 1, buffer.size())
                                         : 0;
     while (i < end && buffer[i] != '\0') {
         std::string item(buffer.c_str() + i);
@@ -124,18 +125,21 @@ std::string installer_error() {
     return all;
 }
 
-bool write_dsn_key(Scope scope, const std::string& section, const std::string& key, const std::string& value,
-                   std::string& error) {
+bool write_dsn_key(Scope scope, const std::string& section, const std::string& key,
+                   const std::string& value, std::string& error) {
     ConfigMode mode(scope);
-    if (SQLWritePrivateProfileString(section.c_str(), key.c_str(), value.c_str(), "ODBC.INI")) return true;
+    if (SQLWritePrivateProfileString(section.c_str(), key.c_str(), value.c_str(), "ODBC.INI"))
+        return true;
     error = "cannot write [" + section + "] " + key + " in " + odbc_ini_path(scope);
     if (auto e = installer_error(); !e.empty()) error += ": " + e;
     return false;
 }
 
-bool delete_dsn_key(Scope scope, const std::string& section, const std::string& key, std::string& error) {
+bool delete_dsn_key(Scope scope, const std::string& section, const std::string& key,
+                    std::string& error) {
     ConfigMode mode(scope);
-    if (SQLWritePrivateProfileString(section.c_str(), key.c_str(), nullptr, "ODBC.INI")) return true;
+    if (SQLWritePrivateProfileString(section.c_str(), key.c_str(), nullptr, "ODBC.INI"))
+        return true;
     error = "cannot remove [" + section + "] " + key + " from " + odbc_ini_path(scope);
     if (auto e = installer_error(); !e.empty()) error += ": " + e;
     return false;
@@ -163,7 +167,8 @@ void use_user_odbcinst() {
 
 std::string driver_key(const std::string& driver, const std::string& key) {
     std::string value(kValueBytes, '\0');
-    int n = SQLGetPrivateProfileString(driver.c_str(), key.c_str(), "", value.data(), kValueBytes, "ODBCINST.INI");
+    int n = SQLGetPrivateProfileString(driver.c_str(), key.c_str(), "", value.data(), kValueBytes,
+                                       "ODBCINST.INI");
     if (n <= 0) return "";
     value.resize(strnlen(value.c_str(), value.size()));
     return value;
@@ -192,9 +197,11 @@ std::vector<DiagRecord> diag_records(SQLSMALLINT type, SQLHANDLE handle) {
         SQLINTEGER native = 0;
         SQLCHAR message[4096] = {};
         SQLSMALLINT length = 0;
-        SQLRETURN rc = SQLGetDiagRec(type, handle, i, state, &native, message, sizeof message, &length);
+        SQLRETURN rc =
+            SQLGetDiagRec(type, handle, i, state, &native, message, sizeof message, &length);
         if (!SQL_SUCCEEDED(rc)) break;
-        out.push_back({reinterpret_cast<char*>(state), static_cast<long>(native), reinterpret_cast<char*>(message)});
+        out.push_back({reinterpret_cast<char*>(state), static_cast<long>(native),
+                       reinterpret_cast<char*>(message)});
     }
     return out;
 }

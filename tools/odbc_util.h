@@ -27,9 +27,10 @@ std::optional<std::vector<KeyValue>> read_dsn_section(Scope scope, const std::st
 std::vector<KeyValue> read_dsn_keys(Scope scope, const std::string& name);
 // Both scopes, as the driver manager sees them (user file first).
 std::optional<std::vector<KeyValue>> read_dsn_any(const std::string& name);
-bool write_dsn_key(Scope scope, const std::string& section, const std::string& key, const std::string& value,
-                   std::string& error);
-bool delete_dsn_key(Scope scope, const std::string& section, const std::string& key, std::string& error);
+bool write_dsn_key(Scope scope, const std::string& section, const std::string& key,
+                   const std::string& value, std::string& error);
+bool delete_dsn_key(Scope scope, const std::string& section, const std::string& key,
+                    std::string& error);
 bool delete_dsn_section(Scope scope, const std::string& section, std::string& error);
 
 // ---- odbcinst.ini (drivers) ----------------------------------------------------------------

@@ -25,7 +25,8 @@ constexpr int kMaxTokensLimit = 1000000;
 }  // namespace
 
 ParseResult<BudgetSettings> parse_budget_settings(std::string_view text) {
-    std::string shown = "\"";  // built with += : GCC 12's -Wrestrict misfires on "\"" + s + "\"" at -O3
+    std::string shown =
+        "\"";  // built with += : GCC 12's -Wrestrict misfires on "\"" + s + "\"" at -O3
     shown += text;
     shown += '"';
     auto fail = [&](std::string why) {

@@ -20,13 +20,15 @@ struct TargetCounters {
     std::atomic<std::uint64_t> connects{0};          // connects that succeeded
     std::atomic<std::uint64_t> connect_failures{0};  // connects the application saw fail
     std::atomic<std::uint64_t> connect_retries{0};   // extra attempts made while connecting
-    std::atomic<std::uint64_t> statement_retries{0}; // statements re-executed after rolled_back/transient
-    std::atomic<std::uint64_t> give_ups{0};          // calls that stopped retrying with an error
+    std::atomic<std::uint64_t> statement_retries{
+        0};                                  // statements re-executed after rolled_back/transient
+    std::atomic<std::uint64_t> give_ups{0};  // calls that stopped retrying with an error
     std::atomic<std::uint64_t> breaker_rejections{0};
-    std::atomic<std::uint64_t> recoveries{0};        // lost connections re-established
+    std::atomic<std::uint64_t> recoveries{0};  // lost connections re-established
     std::atomic<std::uint64_t> recovery_failures{0};
-    std::atomic<std::uint64_t> replays{0};           // calls re-issued transparently after a recovery
-    std::atomic<std::uint64_t> replay_refusals{0};   // calls not replayed (writes, transactions, state)
+    std::atomic<std::uint64_t> replays{0};  // calls re-issued transparently after a recovery
+    std::atomic<std::uint64_t> replay_refusals{
+        0};  // calls not replayed (writes, transactions, state)
     std::atomic<std::uint64_t> unknown_outcomes{0};  // writes or commits whose outcome is unknown
 };
 
@@ -52,7 +54,8 @@ inline constexpr std::array<CounterInfo, 11> kCounters = {{
      "Statements executed again after the server rolled them back or could not run them."},
     {&TargetCounters::give_ups, "give_ups", "odbc_retry_give_ups_total",
      "Calls that stopped retrying (attempts, deadline, budget or breaker) and returned an error."},
-    {&TargetCounters::breaker_rejections, "breaker_rejections", "odbc_retry_breaker_rejections_total",
+    {&TargetCounters::breaker_rejections, "breaker_rejections",
+     "odbc_retry_breaker_rejections_total",
      "Connects refused without an attempt because the target's circuit breaker was open."},
     {&TargetCounters::recoveries, "recoveries", "odbc_retry_recoveries_total",
      "Lost connections re-established under the application's handles."},

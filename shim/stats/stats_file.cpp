@@ -89,7 +89,8 @@ bool prepare_directory(const std::string& directory, bool private_dir, std::stri
 }
 
 bool header_matches(const StatsHeader& h) {
-    return std::atomic_ref<const std::uint64_t>(h.magic).load(std::memory_order_acquire) == kStatsMagic &&
+    return std::atomic_ref<const std::uint64_t>(h.magic).load(std::memory_order_acquire) ==
+               kStatsMagic &&
            h.version == kStatsFormatVersion && h.header_bytes == sizeof(StatsHeader) &&
            h.slot_bytes == sizeof(StatsSlot) && h.slot_count == kStatsSlots &&
            h.counters_bytes == sizeof(TargetCounters) && h.budget_bytes == sizeof(RetryBudget);
@@ -174,8 +175,8 @@ StatsPublisher* StatsPublisher::create(std::string& error) {
 
     const std::int64_t pid = ::getpid();
     const std::uint64_t start = process_start_ticks(pid).value_or(0);
-    const std::string path = directory + "/" + std::string(kStatsFilePrefix) + std::to_string(pid) + "-" +
-                             std::to_string(start);
+    const std::string path = directory + "/" + std::string(kStatsFilePrefix) + std::to_string(pid) +
+                             "-" + std::to_string(start);
     const std::string temp = path + ".tmp";
     ::unlink(temp.c_str());  // a leftover of this very process (a library loaded before)
     int fd = ::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -243,8 +244,8 @@ std::optional<PublishedTarget> StatsPublisher::claim(std::string_view key, Drive
     for (std::uint32_t i = 0; i < kStatsSlots; ++i) {
         StatsSlot& s = slots[i];
         std::uint32_t expected = kSlotFree;
-        if (!std::atomic_ref<std::uint32_t>(s.state).compare_exchange_strong(expected, kSlotClaimed,
-                                                                             std::memory_order_acq_rel))
+        if (!std::atomic_ref<std::uint32_t>(s.state).compare_exchange_strong(
+                expected, kSlotClaimed, std::memory_order_acq_rel))
             continue;
         s.family = static_cast<std::uint8_t>(family);
         std::size_t n = std::min(key.size(), kStatsKeyBytes);
@@ -258,7 +259,8 @@ std::optional<PublishedTarget> StatsPublisher::claim(std::string_view key, Drive
         out.slot = &s;
         return out;
     }
-    std::atomic_ref<std::uint32_t>(header_of(mapping_)->overflow).fetch_add(1, std::memory_order_relaxed);
+    std::atomic_ref<std::uint32_t>(header_of(mapping_)->overflow)
+        .fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
 }
 
@@ -292,7 +294,8 @@ bool pid_alive(std::int64_t pid) {
 
 // Removes `path` if it is still the file open as `fd` (not a newer file of the same name).
 bool remove_if_same(const std::string& path, int fd) {
-    struct stat by_fd {}, by_path {};
+    struct stat by_fd {
+    }, by_path{};
     if (::fstat(fd, &by_fd) != 0 || ::lstat(path.c_str(), &by_path) != 0) return false;
     if (by_fd.st_ino != by_path.st_ino || by_fd.st_dev != by_path.st_dev) return false;
     return ::unlink(path.c_str()) == 0;
@@ -326,7 +329,8 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
         struct stat st {};
         if (::fstat(m.fd, &st) != 0 || !S_ISREG(st.st_mode)) continue;
 
-        const bool process_gone = !pid_alive(pid) || process_start_ticks(pid).value_or(start) != start;
+        const bool process_gone =
+            !pid_alive(pid) || process_start_ticks(pid).value_or(start) != start;
         if (temp) {
             // A file its process never got to publish: garbage once that process is gone.
             if (process_gone && options.remove_stale && ::flock(m.fd, LOCK_EX | LOCK_NB) == 0 &&
@@ -344,19 +348,23 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
         const bool valid = h && m.size >= stats_file_bytes() && header_matches(*h);
         bool other_boot = false;
         if (valid && h->boot_id[0] && !boot.empty())
-            other_boot = std::string_view(h->boot_id, strnlen(h->boot_id, sizeof h->boot_id)) != boot;
+            other_boot =
+                std::string_view(h->boot_id, strnlen(h->boot_id, sizeof h->boot_id)) != boot;
         bool stale = false, inherited = false;
         if (process_gone || other_boot) {
             // Gone: unless a fork() child still holds the file (and the host did not reboot).
-            if (other_boot || ::flock(m.fd, LOCK_EX | LOCK_NB) == 0) stale = true;
-            else inherited = true;
+            if (other_boot || ::flock(m.fd, LOCK_EX | LOCK_NB) == 0)
+                stale = true;
+            else
+                inherited = true;
         }
         if (stale) {
             if (options.remove_stale && remove_if_same(path, m.fd)) out.removed.push_back(path);
             continue;
         }
         if (!valid) {
-            out.warnings.push_back(path + ": not a stats file of this version of odbc-retry; skipped");
+            out.warnings.push_back(path +
+                                   ": not a stats file of this version of odbc-retry; skipped");
             continue;
         }
 
@@ -368,15 +376,17 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
         p.path = path;
         p.directory = directory;
         p.inherited = inherited;
-        p.overflow = std::atomic_ref<const std::uint32_t>(h->overflow).load(std::memory_order_relaxed);
+        p.overflow =
+            std::atomic_ref<const std::uint32_t>(h->overflow).load(std::memory_order_relaxed);
         const std::size_t index = out.processes.size();
         out.processes.push_back(std::move(p));
 
-        const auto* slots = reinterpret_cast<const StatsSlot*>(static_cast<const unsigned char*>(m.map) +
-                                                               sizeof(StatsHeader));
+        const auto* slots = reinterpret_cast<const StatsSlot*>(
+            static_cast<const unsigned char*>(m.map) + sizeof(StatsHeader));
         for (std::uint32_t i = 0; i < kStatsSlots; ++i) {
             const StatsSlot& s = slots[i];
-            if (std::atomic_ref<const std::uint32_t>(s.state).load(std::memory_order_acquire) != kSlotReady)
+            if (std::atomic_ref<const std::uint32_t>(s.state).load(std::memory_order_acquire) !=
+                kSlotReady)
                 continue;
             TargetStats t;
             t.key.assign(s.key, std::min<std::size_t>(s.key_length, kStatsKeyBytes));
@@ -384,15 +394,19 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
                            ? static_cast<DriverFamily>(s.family)
                            : DriverFamily::Generic;
             t.process = index;
-            t.counters = load_counters(*std::launder(reinterpret_cast<const TargetCounters*>(s.counters)));
-            t.breaker_mode = s.breaker_mode <= 2 ? static_cast<BreakerMode>(s.breaker_mode) : BreakerMode::None;
+            t.counters =
+                load_counters(*std::launder(reinterpret_cast<const TargetCounters*>(s.counters)));
+            t.breaker_mode =
+                s.breaker_mode <= 2 ? static_cast<BreakerMode>(s.breaker_mode) : BreakerMode::None;
             t.breaker_key_hash = s.breaker_key_hash;
             t.breaker_threshold = s.breaker_threshold;
             t.breaker_cooldown = std::chrono::milliseconds(s.breaker_cooldown_ms);
-            t.breaker_word = std::atomic_ref<const std::uint64_t>(s.breaker_word).load(std::memory_order_acquire);
+            t.breaker_word = std::atomic_ref<const std::uint64_t>(s.breaker_word)
+                                 .load(std::memory_order_acquire);
             t.budget_max_tokens = s.budget_max_tokens;
             if (t.budget_max_tokens > 0)
-                t.budget_tokens = std::launder(reinterpret_cast<const RetryBudget*>(s.budget))->tokens();
+                t.budget_tokens =
+                    std::launder(reinterpret_cast<const RetryBudget*>(s.budget))->tokens();
             t.created_unix_ms = s.created_unix_ms;
             out.targets.push_back(std::move(t));
         }
@@ -438,13 +452,15 @@ std::optional<std::uint64_t> shared_breaker_word(const std::string& directory, s
     };
     if (load(words[0]) != kBreakerMagic || words[1] != 1) return std::nullopt;
     const std::uint64_t slots = words[2], per_slot = words[3];
-    if (slots == 0 || per_slot < 2 || (kBreakerHeaderWords + slots * per_slot) * 8 > m.size) return std::nullopt;
+    if (slots == 0 || per_slot < 2 || (kBreakerHeaderWords + slots * per_slot) * 8 > m.size)
+        return std::nullopt;
     if (key == 0) key = 1;
     const std::uint64_t first = key % slots;
     for (std::uint64_t i = 0; i < slots; ++i) {
         const std::uint64_t* slot = words + kBreakerHeaderWords + ((first + i) % slots) * per_slot;
         const std::uint64_t seen = load(slot[0]);
-        if (seen == 0) return std::uint64_t{0};  // never claimed: a closed breaker that never failed
+        if (seen == 0)
+            return std::uint64_t{0};  // never claimed: a closed breaker that never failed
         if (seen == key) return load(slot[1]);
     }
     return std::uint64_t{0};
@@ -467,8 +483,10 @@ BreakerView read_breaker(const TargetStats& target, const std::string& directory
                          std::chrono::steady_clock::time_point now) {
     BreakerView view;
     std::optional<std::uint64_t> word;
-    if (target.breaker_mode == BreakerMode::Shared) word = shared_breaker_word(directory, target.breaker_key_hash);
-    else if (target.breaker_mode == BreakerMode::Slot) word = target.breaker_word;
+    if (target.breaker_mode == BreakerMode::Shared)
+        word = shared_breaker_word(directory, target.breaker_key_hash);
+    else if (target.breaker_mode == BreakerMode::Slot)
+        word = target.breaker_word;
     if (!word) return view;
     BreakerSettings settings;
     settings.enabled = true;

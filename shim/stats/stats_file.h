@@ -67,12 +67,12 @@ struct alignas(64) StatsHeader {
     std::uint32_t counters_bytes;
     std::uint32_t budget_bytes;
     std::int64_t pid;
-    std::uint64_t start_ticks;      // the process's start time (see the file comment)
-    std::int64_t created_unix_ms;   // when the file was created (wall clock)
-    std::uint32_t overflow;         // targets that found no free slot (atomic_ref)
+    std::uint64_t start_ticks;     // the process's start time (see the file comment)
+    std::int64_t created_unix_ms;  // when the file was created (wall clock)
+    std::uint32_t overflow;        // targets that found no free slot (atomic_ref)
     std::uint32_t reserved0;
-    char boot_id[40];               // /proc/sys/kernel/random/boot_id, NUL-terminated
-    char command[64];               // the program's name (/proc/self/comm), NUL-terminated
+    char boot_id[40];  // /proc/sys/kernel/random/boot_id, NUL-terminated
+    char command[64];  // the program's name (/proc/self/comm), NUL-terminated
     std::uint64_t reserved[8];
 };
 static_assert(sizeof(StatsHeader) == 256);
@@ -161,8 +161,8 @@ struct ProcessStats {
     std::int64_t created_unix_ms = 0;
     std::string command;
     std::string path;
-    std::string directory;    // where the file is (and the shared breaker table with it)
-    bool inherited = false;   // its process is gone, but a fork() child still holds the file
+    std::string directory;   // where the file is (and the shared breaker table with it)
+    bool inherited = false;  // its process is gone, but a fork() child still holds the file
     std::uint32_t overflow = 0;
 };
 

@@ -8,15 +8,19 @@ namespace odbcretry {
 namespace {
 int severity(BreakerState s) {
     switch (s) {
-        case BreakerState::Closed: return 0;
-        case BreakerState::HalfOpen: return 1;
-        case BreakerState::Open: return 2;
+        case BreakerState::Closed:
+            return 0;
+        case BreakerState::HalfOpen:
+            return 1;
+        case BreakerState::Open:
+            return 2;
     }
     return 0;
 }
 }  // namespace
 
-std::vector<TargetSummary> summarize(const StatsScan& scan, std::chrono::steady_clock::time_point now) {
+std::vector<TargetSummary> summarize(const StatsScan& scan,
+                                     std::chrono::steady_clock::time_point now) {
     std::map<std::string, TargetSummary> by_key;
     for (const TargetStats& t : scan.targets) {
         TargetSummary& s = by_key[t.key];
@@ -25,11 +29,13 @@ std::vector<TargetSummary> summarize(const StatsScan& scan, std::chrono::steady_
             s.key = t.key;
             s.family = t.family;
         }
-        const std::int64_t pid = t.process < scan.processes.size() ? scan.processes[t.process].pid : 0;
+        const std::int64_t pid =
+            t.process < scan.processes.size() ? scan.processes[t.process].pid : 0;
         if (std::find(s.pids.begin(), s.pids.end(), pid) == s.pids.end()) s.pids.push_back(pid);
         for (std::size_t i = 0; i < kCounterCount; ++i) s.counters[i] += t.counters[i];
         if (t.budget_max_tokens > 0) {
-            s.budget_tokens_min = s.budget_enabled ? std::min(s.budget_tokens_min, t.budget_tokens) : t.budget_tokens;
+            s.budget_tokens_min =
+                s.budget_enabled ? std::min(s.budget_tokens_min, t.budget_tokens) : t.budget_tokens;
             s.budget_max_tokens = std::max(s.budget_max_tokens, t.budget_max_tokens);
             s.budget_enabled = true;
         }

@@ -26,6 +26,7 @@ struct TargetSummary {
 };
 
 // One summary per target key, sorted by key.
-std::vector<TargetSummary> summarize(const StatsScan& scan, std::chrono::steady_clock::time_point now);
+std::vector<TargetSummary> summarize(const StatsScan& scan,
+                                     std::chrono::steady_clock::time_point now);
 
 }  // namespace odbcretry

@@ -54,20 +54,26 @@ struct RemoveAtExit {
 } remove_at_exit;
 
 bool reserved_or_special(const std::string& key) {
-    return is_reserved_key(key) || iequals(key, "DSN") || iequals(key, "DRIVER") || iequals(key, "FILEDSN") ||
-           iequals(key, "SAVEFILE");
+    return is_reserved_key(key) || iequals(key, "DSN") || iequals(key, "DRIVER") ||
+           iequals(key, "FILEDSN") || iequals(key, "SAVEFILE");
 }
 
 void check_settings(const Settings& s, const std::string& context) {
-    if (s.retry_max_attempts < 1 || s.retry_max_attempts > 1000) fail("RetryMaxAttempts out of range", context);
-    if (s.circuit_breaker_threshold < 0 || s.circuit_breaker_threshold > 65535) fail("threshold out of range", context);
-    if (!(s.retry_multiplier >= 1.0 && s.retry_multiplier <= 100.0)) fail("RetryMultiplier out of range", context);
-    for (Millis d : {s.retry_base_delay, s.retry_max_delay, s.retry_deadline, s.circuit_breaker_cooldown})
+    if (s.retry_max_attempts < 1 || s.retry_max_attempts > 1000)
+        fail("RetryMaxAttempts out of range", context);
+    if (s.circuit_breaker_threshold < 0 || s.circuit_breaker_threshold > 65535)
+        fail("threshold out of range", context);
+    if (!(s.retry_multiplier >= 1.0 && s.retry_multiplier <= 100.0))
+        fail("RetryMultiplier out of range", context);
+    for (Millis d :
+         {s.retry_base_delay, s.retry_max_delay, s.retry_deadline, s.circuit_breaker_cooldown})
         if (d.count() < 0) fail("negative duration", context);
-    if (!parse_budget_settings(s.retry_budget)) fail("RetryBudget kept an unparsable value", context);
-    for (const std::string* rules : {&s.rules_transient, &s.rules_connection_lost, &s.rules_rolled_back,
-                                     &s.rules_timeout, &s.rules_fatal})
-        if (!parse_rules(*rules, ErrorClass::Fatal)) fail("a rules setting kept an unparsable value", context);
+    if (!parse_budget_settings(s.retry_budget))
+        fail("RetryBudget kept an unparsable value", context);
+    for (const std::string* rules : {&s.rules_transient, &s.rules_connection_lost,
+                                     &s.rules_rolled_back, &s.rules_timeout, &s.rules_fatal})
+        if (!parse_rules(*rules, ErrorClass::Fatal))
+            fail("a rules setting kept an unparsable value", context);
     static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
     bool level_ok = false;
     for (const char* l : levels) level_ok = level_ok || s.log_level == l;
@@ -106,12 +112,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         inputs.global_file = temp_path();
         inputs.read_odbc_ini = false;
         ResolvedConfig config;
-        std::string context = "dsn [" + dsn + "]\nconnection string [" + connection_string + "]\nglobal file [" +
-                              global_file + "]";
+        std::string context = "dsn [" + dsn + "]\nconnection string [" + connection_string +
+                              "]\nglobal file [" + global_file + "]";
         if (auto problem = resolve_config(inputs, config)) {
             if (problem->sqlstate != "HY000" && problem->sqlstate != "IM002")
                 fail("unexpected SQLSTATE", problem->sqlstate + "\n" + context);
-            if (problem->message.rfind("[odbc-retry] ", 0) != 0) fail("message without prefix", problem->message);
+            if (problem->message.rfind("[odbc-retry] ", 0) != 0)
+                fail("message without prefix", problem->message);
             // No secret of the application's connection string in the message: the same input
             // with every secret value replaced by a marker fails the same way, without the marker.
             ConfigInputs marked = inputs;
@@ -121,13 +128,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (any_secret) {
                 ResolvedConfig ignored;
                 auto marked_problem = resolve_config(marked, ignored);
-                if (!marked_problem) fail("a secret value changed the outcome of resolve_config", context);
+                if (!marked_problem)
+                    fail("a secret value changed the outcome of resolve_config", context);
                 if (marked_problem->message.find("S3CR3T-MARKER") != std::string::npos)
-                    fail("a secret value is quoted in a configuration error", marked_problem->message + "\n" + context);
+                    fail("a secret value is quoted in a configuration error",
+                         marked_problem->message + "\n" + context);
             }
         } else {
             const Settings& s = config.settings;
-            if (s.target_dsn.empty() == s.target_driver.empty()) fail("not exactly one target", context);
+            if (s.target_dsn.empty() == s.target_driver.empty())
+                fail("not exactly one target", context);
             check_settings(s, context);
             for (auto& [key, value] : config.values) {
                 bool known = false;
@@ -135,17 +145,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 if (!known) fail("an unknown key in values", key);
             }
             for (auto& kv : config.forwarded) {
-                if (reserved_or_special(kv.key)) fail("a reserved key was forwarded", kv.key + "\n" + context);
+                if (reserved_or_special(kv.key))
+                    fail("a reserved key was forwarded", kv.key + "\n" + context);
                 const KeyValue* last = find_key(*pairs, kv.key);
-                if (last && last->value != kv.value) fail("a forwarded key lost its last value", kv.key + "\n" + context);
+                if (last && last->value != kv.value)
+                    fail("a forwarded key lost its last value", kv.key + "\n" + context);
             }
             for (auto& kv : *pairs)
                 if (!reserved_or_special(kv.key) && !find_key(config.forwarded, kv.key))
                     fail("a key was not forwarded", kv.key + "\n" + context);
             // The accepted rules build a classifier that classifies anything.
             std::vector<Rule> rules = make_user_rules(s);
-            for (DriverFamily family : {DriverFamily::Postgres, DriverFamily::MySql, DriverFamily::Sqlite,
-                                        DriverFamily::SqlServer, DriverFamily::Generic}) {
+            for (DriverFamily family :
+                 {DriverFamily::Postgres, DriverFamily::MySql, DriverFamily::Sqlite,
+                  DriverFamily::SqlServer, DriverFamily::Generic}) {
                 Classifier classifier(family, rules);
                 std::string state = failure_text.substr(0, 5);
                 Failure f{state, static_cast<long>(key_index), failure_text};
@@ -155,7 +168,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 }
             }
             RetrySettings retry = make_retry_settings(s);
-            if (retry.max_attempts != s.retry_max_attempts) fail("make_retry_settings lost max_attempts", context);
+            if (retry.max_attempts != s.retry_max_attempts)
+                fail("make_retry_settings lost max_attempts", context);
         }
     }
 
@@ -170,7 +184,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (rules) {
             for (auto& r : rules.value()) {
                 if (r.cls != cls) fail("rule with the wrong class", single);
-                if (r.sqlstate.empty() && !r.native && r.message_substring.empty()) fail("a rule matching everything", single);
+                if (r.sqlstate.empty() && !r.native && r.message_substring.empty())
+                    fail("a rule matching everything", single);
             }
         } else if (rules.error().empty()) {
             fail("rules rejected without a message", single);
@@ -178,13 +193,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     if (auto budget = parse_budget_settings(single)) {
         auto& b = budget.value();
-        if (b.enabled && (b.max_tokens < 1 || !(b.token_ratio > 0))) fail("budget out of range", single);
+        if (b.enabled && (b.max_tokens < 1 || !(b.token_ratio > 0)))
+            fail("budget out of range", single);
         auto again = parse_budget_settings(to_string(b));
         if (!again) fail("to_string(budget) does not parse", to_string(b));
     }
     const auto& keys = known_keys();
-    const KeyInfo& key = keys[static_cast<size_t>(key_index < 0 ? -(key_index + 1) : key_index) % keys.size()];
+    const KeyInfo& key =
+        keys[static_cast<size_t>(key_index < 0 ? -(key_index + 1) : key_index) % keys.size()];
     Settings settings;
-    if (!apply_setting(settings, key.name, single)) check_settings(settings, std::string(key.name) + "=" + single);
+    if (!apply_setting(settings, key.name, single))
+        check_settings(settings, std::string(key.name) + "=" + single);
     return 0;
 }

@@ -1,7 +1,8 @@
 // libFuzzer target: ODBC connection strings (shim/connstr.h).
 //
 // Invariants, for any input x:
-//   - parse either succeeds or fails with a message, and mask_secrets(x) then says it is unparsable;
+//   - parse either succeeds or fails with a message, and mask_secrets(x) then says it is
+//   unparsable;
 //   - parse(format(parse(x))) == parse(x): formatting keeps every key and value exactly;
 //   - format is a fixed point: format(parse(format(p))) == format(p);
 //   - mask_secrets(x) parses to the same keys in the same order, with every secret value "***" and
@@ -37,8 +38,8 @@ std::string escaped(std::string_view text) {
 }
 
 [[noreturn]] void fail(const char* what, std::string_view input, const std::string& detail = {}) {
-    std::fprintf(stderr, "fuzz_connection_string: %s\ninput (%zu bytes): %s\n%s\n", what, input.size(),
-                 escaped(input).c_str(), detail.c_str());
+    std::fprintf(stderr, "fuzz_connection_string: %s\ninput (%zu bytes): %s\n%s\n", what,
+                 input.size(), escaped(input).c_str(), detail.c_str());
     std::abort();
 }
 
@@ -64,7 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string masked = odbcretry::mask_secrets(input);
     if (!first) {
         if (error.empty()) fail("parse failed without a message", input);
-        if (masked != "(unparsable connection string, not shown)") fail("mask_secrets of an unparsable string", input, masked);
+        if (masked != "(unparsable connection string, not shown)")
+            fail("mask_secrets of an unparsable string", input, masked);
         return 0;
     }
     for (auto& kv : *first)
@@ -75,26 +77,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto second = odbcretry::parse_connection_string(formatted, error2);
     if (!second) fail("format produced an unparsable string", input, formatted + "\n" + error2);
     if (!same(*first, *second))
-        fail("parse(format(parse(x))) != parse(x)", input, "parse(x):\n" + show(*first) + "parse(format(parse(x))):\n" + show(*second));
-    if (odbcretry::format_connection_string(*second) != formatted) fail("format is not a fixed point", input, formatted);
+        fail("parse(format(parse(x))) != parse(x)", input,
+             "parse(x):\n" + show(*first) + "parse(format(parse(x))):\n" + show(*second));
+    if (odbcretry::format_connection_string(*second) != formatted)
+        fail("format is not a fixed point", input, formatted);
 
     std::string error3;
     auto masked_pairs = odbcretry::parse_connection_string(masked, error3);
-    if (!masked_pairs) fail("mask_secrets produced an unparsable string", input, masked + "\n" + error3);
-    if (masked_pairs->size() != first->size()) fail("mask_secrets changed the number of keys", input, masked);
+    if (!masked_pairs)
+        fail("mask_secrets produced an unparsable string", input, masked + "\n" + error3);
+    if (masked_pairs->size() != first->size())
+        fail("mask_secrets changed the number of keys", input, masked);
     for (size_t i = 0; i < first->size(); ++i) {
         const KeyValue& original = (*first)[i];
         const KeyValue& m = (*masked_pairs)[i];
         if (m.key != original.key) fail("mask_secrets changed a key", input, masked);
         if (odbcretry::is_secret_key(original.key) ? m.value != "***" : m.value != original.value)
-            fail("mask_secrets: wrong value", input, "key [" + original.key + "] masked value [" + m.value + "]");
+            fail("mask_secrets: wrong value", input,
+                 "key [" + original.key + "] masked value [" + m.value + "]");
     }
 
     for (size_t i = 0; i < first->size(); ++i) {
         const KeyValue* found = odbcretry::find_key(*first, (*first)[i].key);
         if (!found) fail("find_key misses a key", input);
         for (size_t j = static_cast<size_t>(found - first->data()) + 1; j < first->size(); ++j)
-            if (odbcretry::iequals((*first)[j].key, (*first)[i].key)) fail("find_key did not return the last occurrence", input);
+            if (odbcretry::iequals((*first)[j].key, (*first)[i].key))
+                fail("find_key did not return the last occurrence", input);
     }
     return 0;
 }

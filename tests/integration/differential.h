@@ -28,10 +28,12 @@ struct Backend {
     const char* direct;  // the DSN of the real driver
     const char* retry;   // the same through odbc-retry
     Kind kind;
-    const char* needs;   // environment variable the backend needs besides the ini files
+    const char* needs;  // environment variable the backend needs besides the ini files
 };
 
-inline std::ostream& operator<<(std::ostream& os, const Backend& b) { return os << b.name; }
+inline std::ostream& operator<<(std::ostream& os, const Backend& b) {
+    return os << b.name;
+}
 
 inline const std::vector<Backend>& all_backends() {
     static const std::vector<Backend> backends = {
@@ -44,13 +46,15 @@ inline const std::vector<Backend>& all_backends() {
 }
 
 // Backends whose target driver has no W entry points (see Pass::w_emulated).
-inline bool w_emulated_backend(const Backend& b) { return b.kind == Kind::Sqlite || b.kind == Kind::PgAnsi; }
+inline bool w_emulated_backend(const Backend& b) {
+    return b.kind == Kind::Sqlite || b.kind == Kind::PgAnsi;
+}
 
 enum class Fetch { Char, WChar, Native };
 
 // One pass of a test body on one DSN.
 class Pass {
-public:
+  public:
     Pass(const Backend& backend, std::string dsn, bool through_retry, Transcript& transcript);
     ~Pass();
     Pass(const Pass&) = delete;
@@ -58,7 +62,8 @@ public:
 
     const Backend& b;
     const std::string dsn;
-    const bool retry;  // true on the odbc-retry pass (for messages only: bodies must not branch on it)
+    const bool
+        retry;  // true on the odbc-retry pass (for messages only: bodies must not branch on it)
     Transcript& t;
     SQLHENV env = SQL_NULL_HENV;
     SQLHDBC dbc = SQL_NULL_HDBC;
@@ -78,8 +83,12 @@ public:
     void note(std::string line) { t.add(std::move(line)); }
     // Records "what -> RC" and every diagnostic record of `handle`.
     SQLRETURN rec(const std::string& what, SQLRETURN rc, SQLSMALLINT type, SQLHANDLE handle);
-    SQLRETURN st(const std::string& what, SQLRETURN rc, SQLHSTMT s) { return rec(what, rc, SQL_HANDLE_STMT, s); }
-    SQLRETURN cn(const std::string& what, SQLRETURN rc) { return rec(what, rc, SQL_HANDLE_DBC, dbc); }
+    SQLRETURN st(const std::string& what, SQLRETURN rc, SQLHSTMT s) {
+        return rec(what, rc, SQL_HANDLE_STMT, s);
+    }
+    SQLRETURN cn(const std::string& what, SQLRETURN rc) {
+        return rec(what, rc, SQL_HANDLE_DBC, dbc);
+    }
     void diag_lines(SQLSMALLINT type, SQLHANDLE handle);
     // Names a buffer so that pointers read back from descriptors can be recorded by name.
     void name_pointer(const void* p, std::string name) { pointers_[p] = std::move(name); }
@@ -136,7 +145,8 @@ public:
     enum class WOut { None, Text };
     // Records a W-form call, "what -> RC" and its diagnostic records, under the rule. `out` says
     // whether the call returns text to the application.
-    SQLRETURN w_rec(const std::string& what, SQLRETURN rc, SQLSMALLINT type, SQLHANDLE handle, WOut out);
+    SQLRETURN w_rec(const std::string& what, SQLRETURN rc, SQLSMALLINT type, SQLHANDLE handle,
+                    WOut out);
     SQLRETURN w_st(const std::string& what, SQLRETURN rc, SQLHSTMT s, WOut out = WOut::None) {
         return w_rec(what, rc, SQL_HANDLE_STMT, s, out);
     }
@@ -160,13 +170,13 @@ public:
     // Output that exists only because a W-form call succeeded (DM-W1): lines recorded while one
     // of these lives carry kWDependent in front.
     class WDependent {
-    public:
+      public:
         explicit WDependent(Pass& r);
         ~WDependent();
         WDependent(const WDependent&) = delete;
         WDependent& operator=(const WDependent&) = delete;
 
-    private:
+      private:
         Pass& r_;
     };
     // ---- SQLGetDiagField of a target without SQLGetDiagRec ---------------------------------
@@ -209,27 +219,27 @@ public:
     int dump_result(SQLHSTMT s, Fetch how, int max_rows = 5000);
     // One SQLGetData loop on one column: chunks of `chunk` bytes until the value is complete.
     // `collect` gets the value's bytes; `show` puts them into the transcript (else a hash).
-    void get_cell(SQLHSTMT s, SQLUSMALLINT column, SQLSMALLINT c_type, SQLLEN chunk, const std::string& label,
-                  std::string* collect = nullptr, bool show = true);
+    void get_cell(SQLHSTMT s, SQLUSMALLINT column, SQLSMALLINT c_type, SQLLEN chunk,
+                  const std::string& label, std::string* collect = nullptr, bool show = true);
 
-private:
+  private:
     void diag_lines_w_rule(SQLSMALLINT type, SQLHANDLE handle, bool returns_text);
     std::map<const void*, std::string> pointers_;
 };
 
 // A statement handle of a Pass, freed (recorded) at the end of its scope.
 class Stmt {
-public:
+  public:
     explicit Stmt(Pass& r) : r_(r), h(r.alloc_stmt()) {}
     ~Stmt() { r_.free_stmt(h); }
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
     operator SQLHSTMT() const { return h; }
 
-private:
+  private:
     Pass& r_;
 
-public:
+  public:
     SQLHSTMT h;
 };
 

@@ -42,7 +42,8 @@ inline std::string environment_problems(std::initializer_list<const char*> extra
     need("ODBCSYSINI");
     need("ODBCINI");
     for (const char* name : extra) need(name);
-    if (std::string dir = env_value("ODBCSYSINI"); !dir.empty() && access((dir + "/odbcinst.ini").c_str(), R_OK) != 0)
+    if (std::string dir = env_value("ODBCSYSINI");
+        !dir.empty() && access((dir + "/odbcinst.ini").c_str(), R_OK) != 0)
         out += "  " + dir + "/odbcinst.ini is not readable\n";
     if (std::string ini = env_value("ODBCINI"); !ini.empty() && access(ini.c_str(), R_OK) != 0)
         out += "  ODBCINI=" + ini + " is not readable\n";
@@ -50,8 +51,10 @@ inline std::string environment_problems(std::initializer_list<const char*> extra
 }
 
 inline const char* environment_hint() {
-    return "The integration tests need the project's runtime environment: source scripts/lib/env.sh, "
-           "then `scripts/servers start` (starts PostgreSQL and MariaDB and writes odbcinst.ini and "
+    return "The integration tests need the project's runtime environment: source "
+           "scripts/lib/env.sh, "
+           "then `scripts/servers start` (starts PostgreSQL and MariaDB and writes odbcinst.ini "
+           "and "
            "odbc.ini), or simply run scripts/test.";
 }
 
@@ -63,17 +66,19 @@ inline const char* environment_hint() {
 // process locale; a Unicode-aware application (pyodbc, any program that calls setlocale) runs in
 // a UTF-8 locale, and so do these tests, so that non-ASCII text means the same on every path.
 class RequireOdbcEnvironment : public ::testing::Environment {
-public:
-    explicit RequireOdbcEnvironment(std::vector<const char*> extra = {}) : extra_(std::move(extra)) {}
+  public:
+    explicit RequireOdbcEnvironment(std::vector<const char*> extra = {})
+        : extra_(std::move(extra)) {}
     void SetUp() override {
         std::setlocale(LC_ALL, "C.UTF-8");
         std::string problems = environment_problems({});
         for (const char* name : extra_)
             if (env_value(name).empty()) problems += std::string("  ") + name + " is not set\n";
-        if (!problems.empty()) FAIL() << "missing runtime environment:\n" << problems << environment_hint();
+        if (!problems.empty())
+            FAIL() << "missing runtime environment:\n" << problems << environment_hint();
     }
 
-private:
+  private:
     std::vector<const char*> extra_;
 };
 
@@ -100,7 +105,8 @@ inline WString to_w(std::string_view s) {
             n = 3;
         } else if ((c & 0xF8) == 0xF0 && i + 3 < s.size()) {
             cp = ((c & 0x07u) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 12) |
-                 ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
+                 ((static_cast<unsigned char>(s[i + 2]) & 0x3Fu) << 6) |
+                 (static_cast<unsigned char>(s[i + 3]) & 0x3Fu);
             n = 4;
         }
         i += n;
@@ -151,7 +157,9 @@ inline std::string from_w(const SQLWCHAR* w, size_t n) {
     return out;
 }
 
-inline std::string from_w(const WString& w) { return from_w(w.data(), w.size()); }
+inline std::string from_w(const WString& w) {
+    return from_w(w.data(), w.size());
+}
 
 inline size_t wlen(const SQLWCHAR* w, size_t max) {
     size_t n = 0;
@@ -171,9 +179,14 @@ inline std::string printable(std::string_view b) {
     };
     while (i < b.size()) {
         auto c = static_cast<unsigned char>(b[i]);
-        size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t n = c < 0x80             ? 1
+                   : (c & 0xE0) == 0xC0 ? 2
+                   : (c & 0xF0) == 0xE0 ? 3
+                   : (c & 0xF8) == 0xF0 ? 4
+                                        : 0;
         bool valid = n > 0 && i + n <= b.size();
-        for (size_t k = 1; valid && k < n; ++k) valid = (static_cast<unsigned char>(b[i + k]) & 0xC0) == 0x80;
+        for (size_t k = 1; valid && k < n; ++k)
+            valid = (static_cast<unsigned char>(b[i + k]) & 0xC0) == 0x80;
         if (!valid || (n == 1 && (c < 0x20 || c == 0x7F || c == '\\'))) {
             esc(c);
             ++i;
@@ -185,7 +198,9 @@ inline std::string printable(std::string_view b) {
     return out;
 }
 
-inline std::string printable(const void* p, size_t n) { return printable(std::string_view(static_cast<const char*>(p), n)); }
+inline std::string printable(const void* p, size_t n) {
+    return printable(std::string_view(static_cast<const char*>(p), n));
+}
 
 inline std::string hex(const void* p, size_t n) {
     static const char digits[] = "0123456789abcdef";
@@ -221,15 +236,24 @@ std::string fmt(const char* format, Args... args) {
 
 inline std::string rc_name(SQLRETURN rc) {
     switch (rc) {
-        case SQL_SUCCESS: return "SQL_SUCCESS";
-        case SQL_SUCCESS_WITH_INFO: return "SQL_SUCCESS_WITH_INFO";
-        case SQL_ERROR: return "SQL_ERROR";
-        case SQL_INVALID_HANDLE: return "SQL_INVALID_HANDLE";
-        case SQL_NO_DATA: return "SQL_NO_DATA";
-        case SQL_NEED_DATA: return "SQL_NEED_DATA";
-        case SQL_STILL_EXECUTING: return "SQL_STILL_EXECUTING";
-        case SQL_PARAM_DATA_AVAILABLE: return "SQL_PARAM_DATA_AVAILABLE";
-        default: return "rc=" + std::to_string(rc);
+        case SQL_SUCCESS:
+            return "SQL_SUCCESS";
+        case SQL_SUCCESS_WITH_INFO:
+            return "SQL_SUCCESS_WITH_INFO";
+        case SQL_ERROR:
+            return "SQL_ERROR";
+        case SQL_INVALID_HANDLE:
+            return "SQL_INVALID_HANDLE";
+        case SQL_NO_DATA:
+            return "SQL_NO_DATA";
+        case SQL_NEED_DATA:
+            return "SQL_NEED_DATA";
+        case SQL_STILL_EXECUTING:
+            return "SQL_STILL_EXECUTING";
+        case SQL_PARAM_DATA_AVAILABLE:
+            return "SQL_PARAM_DATA_AVAILABLE";
+        default:
+            return "rc=" + std::to_string(rc);
     }
 }
 
@@ -247,7 +271,8 @@ inline std::string diag_text(SQLSMALLINT type, SQLHANDLE handle) {
         SQLINTEGER native = 0;
         SQLCHAR message[2048] = {};
         SQLSMALLINT length = 0;
-        SQLRETURN rc = SQLGetDiagRec(type, handle, i, state, &native, message, sizeof message, &length);
+        SQLRETURN rc =
+            SQLGetDiagRec(type, handle, i, state, &native, message, sizeof message, &length);
         if (!SQL_SUCCEEDED(rc)) break;
         out += fmt("[%s native=%d] %s\n", reinterpret_cast<char*>(state), static_cast<int>(native),
                    reinterpret_cast<char*>(message));
@@ -259,7 +284,7 @@ inline std::string diag_text(SQLSMALLINT type, SQLHANDLE handle) {
 
 // Every observable output of a sequence of ODBC calls, one line per fact, in call order.
 class Transcript {
-public:
+  public:
     void add(std::string line) { lines_.push_back(prefix_ + std::move(line)); }
     const std::vector<std::string>& lines() const { return lines_; }
     // Put in front of every line added from now on ("" for none).
@@ -271,7 +296,7 @@ public:
         return out;
     }
 
-private:
+  private:
     std::vector<std::string> lines_;
     std::string prefix_;
 };
@@ -280,7 +305,8 @@ private:
 // `max_lines` lines long. Common prefix and suffix are skipped; the middle is aligned with a
 // longest-common-subsequence table when it is small enough, else shown side by side.
 inline std::string diff_lines(const std::vector<std::string>& a, const std::vector<std::string>& b,
-                              const std::string& a_name, const std::string& b_name, size_t max_lines = 300) {
+                              const std::string& a_name, const std::string& b_name,
+                              size_t max_lines = 300) {
     size_t prefix = 0;
     while (prefix < a.size() && prefix < b.size() && a[prefix] == b[prefix]) ++prefix;
     size_t suffix = 0;
@@ -299,7 +325,8 @@ inline std::string diff_lines(const std::vector<std::string>& a, const std::vect
         std::vector<std::vector<uint32_t>> l(n + 1, std::vector<uint32_t>(m + 1, 0));
         for (size_t i = n; i-- > 0;)
             for (size_t j = m; j-- > 0;)
-                l[i][j] = a[prefix + i] == b[prefix + j] ? l[i + 1][j + 1] + 1 : std::max(l[i + 1][j], l[i][j + 1]);
+                l[i][j] = a[prefix + i] == b[prefix + j] ? l[i + 1][j + 1] + 1
+                                                         : std::max(l[i + 1][j], l[i][j + 1]);
         size_t i = 0, j = 0;
         while (i < n || j < m) {
             if (i < n && j < m && a[prefix + i] == b[prefix + j]) {
@@ -317,7 +344,8 @@ inline std::string diff_lines(const std::vector<std::string>& a, const std::vect
         for (size_t i = 0; i < n; ++i) ops.push_back({'-', &a[prefix + i], prefix + i});
         for (size_t j = 0; j < m; ++j) ops.push_back({'+', &b[prefix + j], prefix + n});
     }
-    for (size_t i = a.size() - suffix; i < a.size() && i < a.size() - suffix + 3; ++i) ops.push_back({' ', &a[i], i});
+    for (size_t i = a.size() - suffix; i < a.size() && i < a.size() - suffix + 3; ++i)
+        ops.push_back({' ', &a[i], i});
 
     // Keep changed lines and three lines of context around each.
     std::vector<bool> keep(ops.size(), false);
@@ -372,8 +400,9 @@ struct EnvDbc {
     SQLRETURN driver_connect(const std::string& connection_string, std::string* out = nullptr) {
         SQLCHAR buffer[2048] = {};
         SQLSMALLINT length = 0;
-        SQLRETURN rc = SQLDriverConnect(dbc, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
-                                        SQL_NTS, buffer, sizeof buffer, &length, SQL_DRIVER_NOPROMPT);
+        SQLRETURN rc = SQLDriverConnect(
+            dbc, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
+            SQL_NTS, buffer, sizeof buffer, &length, SQL_DRIVER_NOPROMPT);
         if (SQL_SUCCEEDED(rc)) connected = true;
         if (out) *out = reinterpret_cast<char*>(buffer);
         return rc;

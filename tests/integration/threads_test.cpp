@@ -21,8 +21,8 @@ using namespace ort_it;
 
 namespace {
 
-::testing::Environment* const kRequireEnvironment =
-    ::testing::AddGlobalTestEnvironment(new RequireOdbcEnvironment({"ORT_SQLITE_DB", "ORT_PG_PORT"}));
+::testing::Environment* const kRequireEnvironment = ::testing::AddGlobalTestEnvironment(
+    new RequireOdbcEnvironment({"ORT_SQLITE_DB", "ORT_PG_PORT"}));
 
 using Clock = std::chrono::steady_clock;
 
@@ -35,7 +35,7 @@ std::chrono::milliseconds phase_length() {
 
 // Failures seen by worker threads, reported by the main thread.
 class Problems {
-public:
+  public:
     void add(std::string what) {
         std::lock_guard lock(mutex_);
         if (list_.size() < 50) list_.push_back(std::move(what));
@@ -48,7 +48,7 @@ public:
         EXPECT_EQ(count_, 0) << phase << ": " << count_ << " problem(s), the first ones:\n" << text;
     }
 
-private:
+  private:
     std::mutex mutex_;
     std::vector<std::string> list_;
     long count_ = 0;
@@ -57,9 +57,11 @@ private:
 // Runs `sql` on a fresh statement; returns "" or the error.
 std::string exec(SQLHDBC dbc, const std::string& sql) {
     SQLHSTMT s = SQL_NULL_HSTMT;
-    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc, &s))) return "SQLAllocHandle(STMT): " + diag_text(SQL_HANDLE_DBC, dbc);
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc, &s)))
+        return "SQLAllocHandle(STMT): " + diag_text(SQL_HANDLE_DBC, dbc);
     std::string error;
-    SQLRETURN rc = SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+    SQLRETURN rc =
+        SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
     if (!SQL_SUCCEEDED(rc) && rc != SQL_NO_DATA) error = sql + ": " + diag_text(SQL_HANDLE_STMT, s);
     SQLFreeHandle(SQL_HANDLE_STMT, s);
     return error;
@@ -67,26 +69,35 @@ std::string exec(SQLHDBC dbc, const std::string& sql) {
 
 // One worker's table: prepared INSERT (id, value, label) and prepared SELECT by id, checked
 // after each insert; COUNT and SUM checked at the end. Returns the number of rows written.
-long insert_and_check(SQLHDBC dbc, const std::string& table, int worker, Clock::time_point deadline, Problems& problems,
-                      int minimum_rounds = 5) {
+long insert_and_check(SQLHDBC dbc, const std::string& table, int worker, Clock::time_point deadline,
+                      Problems& problems, int minimum_rounds = 5) {
     SQLHSTMT insert = SQL_NULL_HSTMT, select = SQL_NULL_HSTMT;
     if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc, &insert)) ||
         !SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc, &select))) {
         problems.add(table + ": SQLAllocHandle(STMT): " + diag_text(SQL_HANDLE_DBC, dbc));
         return 0;
     }
-    const std::string insert_sql = "INSERT INTO " + table + " (c_id, c_value, c_label) VALUES (?, ?, ?)";
+    const std::string insert_sql =
+        "INSERT INTO " + table + " (c_id, c_value, c_label) VALUES (?, ?, ?)";
     const std::string select_sql = "SELECT c_value, c_label FROM " + table + " WHERE c_id = ?";
     SQLINTEGER id = 0, value = 0, got_value = 0, key = 0;
     char label[64] = {}, got_label[64] = {};
     SQLLEN zero = 0, nts = SQL_NTS, value_ind = 0, label_ind = 0;
-    bool ok = SQL_SUCCEEDED(SQLPrepare(insert, reinterpret_cast<SQLCHAR*>(const_cast<char*>(insert_sql.c_str())), SQL_NTS)) &&
-              SQL_SUCCEEDED(SQLBindParameter(insert, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &id, 0, &zero)) &&
-              SQL_SUCCEEDED(SQLBindParameter(insert, 2, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &value, 0, &zero)) &&
-              SQL_SUCCEEDED(SQLBindParameter(insert, 3, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 60, 0, label, sizeof label, &nts));
+    bool ok =
+        SQL_SUCCEEDED(SQLPrepare(
+            insert, reinterpret_cast<SQLCHAR*>(const_cast<char*>(insert_sql.c_str())), SQL_NTS)) &&
+        SQL_SUCCEEDED(SQLBindParameter(insert, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0,
+                                       &id, 0, &zero)) &&
+        SQL_SUCCEEDED(SQLBindParameter(insert, 2, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0,
+                                       &value, 0, &zero)) &&
+        SQL_SUCCEEDED(SQLBindParameter(insert, 3, SQL_PARAM_INPUT, SQL_C_CHAR, SQL_VARCHAR, 60, 0,
+                                       label, sizeof label, &nts));
     if (!ok) problems.add(table + ": preparing the insert: " + diag_text(SQL_HANDLE_STMT, insert));
-    ok = ok && SQL_SUCCEEDED(SQLPrepare(select, reinterpret_cast<SQLCHAR*>(const_cast<char*>(select_sql.c_str())), SQL_NTS)) &&
-         SQL_SUCCEEDED(SQLBindParameter(select, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &key, 0, &zero)) &&
+    ok = ok &&
+         SQL_SUCCEEDED(SQLPrepare(
+             select, reinterpret_cast<SQLCHAR*>(const_cast<char*>(select_sql.c_str())), SQL_NTS)) &&
+         SQL_SUCCEEDED(SQLBindParameter(select, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0,
+                                        &key, 0, &zero)) &&
          SQL_SUCCEEDED(SQLBindCol(select, 1, SQL_C_SLONG, &got_value, 0, &value_ind)) &&
          SQL_SUCCEEDED(SQLBindCol(select, 2, SQL_C_CHAR, got_label, sizeof got_label, &label_ind));
     if (!ok) problems.add(table + ": preparing the select: " + diag_text(SQL_HANDLE_STMT, select));
@@ -110,8 +121,8 @@ long insert_and_check(SQLHDBC dbc, const std::string& table, int worker, Clock::
             break;
         }
         if (got_value != value || std::string(got_label) != label)
-            problems.add(fmt("%s: row %d reads back as (%d, '%s'), wrote (%d, '%s')", table.c_str(), id, got_value,
-                             got_label, value, label));
+            problems.add(fmt("%s: row %d reads back as (%d, '%s'), wrote (%d, '%s')", table.c_str(),
+                             id, got_value, got_label, value, label));
         if (SQLFetch(select) != SQL_NO_DATA) problems.add(table + ": a second row for one id");
         SQLCloseCursor(select);
     }
@@ -122,24 +133,28 @@ long insert_and_check(SQLHDBC dbc, const std::string& table, int worker, Clock::
     const std::string totals = "SELECT COUNT(*), SUM(c_value) FROM " + table;
     SQLBIGINT count = -1, total = -1;
     SQLLEN i1 = 0, i2 = 0;
-    if (!SQL_SUCCEEDED(SQLExecDirect(select, reinterpret_cast<SQLCHAR*>(const_cast<char*>(totals.c_str())), SQL_NTS)) ||
-        !SQL_SUCCEEDED(SQLFetch(select)) || !SQL_SUCCEEDED(SQLGetData(select, 1, SQL_C_SBIGINT, &count, 0, &i1)) ||
+    if (!SQL_SUCCEEDED(SQLExecDirect(
+            select, reinterpret_cast<SQLCHAR*>(const_cast<char*>(totals.c_str())), SQL_NTS)) ||
+        !SQL_SUCCEEDED(SQLFetch(select)) ||
+        !SQL_SUCCEEDED(SQLGetData(select, 1, SQL_C_SBIGINT, &count, 0, &i1)) ||
         !SQL_SUCCEEDED(SQLGetData(select, 2, SQL_C_SBIGINT, &total, 0, &i2))) {
         problems.add(table + ": totals: " + diag_text(SQL_HANDLE_STMT, select));
     } else if (count != rows || (rows > 0 && total != sum)) {
-        problems.add(fmt("%s: COUNT=%lld SUM=%lld, expected %ld and %lld", table.c_str(), static_cast<long long>(count),
-                         static_cast<long long>(total), rows, sum));
+        problems.add(fmt("%s: COUNT=%lld SUM=%lld, expected %ld and %lld", table.c_str(),
+                         static_cast<long long>(count), static_cast<long long>(total), rows, sum));
     }
     SQLFreeHandle(SQL_HANDLE_STMT, select);
     return rows;
 }
 
 std::string create_table(const std::string& table) {
-    return "CREATE TABLE " + table + " (c_id INTEGER PRIMARY KEY, c_value INTEGER NOT NULL, c_label VARCHAR(60))";
+    return "CREATE TABLE " + table +
+           " (c_id INTEGER PRIMARY KEY, c_value INTEGER NOT NULL, c_label VARCHAR(60))";
 }
 
 // 8 threads, each with its own connection.
-void own_connections(const std::string& phase, const std::function<std::string(int)>& connection_string,
+void own_connections(const std::string& phase,
+                     const std::function<std::string(int)>& connection_string,
                      const std::function<std::string(int)>& table_name) {
     constexpr int kThreads = 8;
     Problems problems;
@@ -167,7 +182,8 @@ void own_connections(const std::string& phase, const std::function<std::string(i
     for (auto& t : threads) t.join();
     problems.report(phase.c_str());
     EXPECT_GE(rows.load(), kThreads * 5) << phase;
-    std::printf("%s: %ld rows written and read back by %d threads\n", phase.c_str(), rows.load(), kThreads);
+    std::printf("%s: %ld rows written and read back by %d threads\n", phase.c_str(), rows.load(),
+                kThreads);
 }
 
 TEST(Threads, OwnConnectionsSqlite) {
@@ -191,7 +207,8 @@ TEST(Threads, OwnConnectionsPg) {
 TEST(Threads, SharedConnectionPg) {
     constexpr int kThreads = 4;
     EnvDbc h;
-    ASSERT_TRUE(SQL_SUCCEEDED(h.driver_connect("DSN=pg_retry;"))) << diag_text(SQL_HANDLE_DBC, h.dbc);
+    ASSERT_TRUE(SQL_SUCCEEDED(h.driver_connect("DSN=pg_retry;")))
+        << diag_text(SQL_HANDLE_DBC, h.dbc);
     for (int w = 0; w < kThreads; ++w) {
         exec(h.dbc, fmt("DROP TABLE IF EXISTS ort_threads_shared_%d", w));
         ASSERT_EQ(exec(h.dbc, create_table(fmt("ort_threads_shared_%d", w))), "");
@@ -204,21 +221,26 @@ TEST(Threads, SharedConnectionPg) {
         threads.emplace_back([&, w] {
             if (w % 2 == 0) {
                 // Writers: their own table, through statements of the shared connection.
-                rows += insert_and_check(h.dbc, fmt("ort_threads_shared_%d", w), w, deadline, problems);
+                rows +=
+                    insert_and_check(h.dbc, fmt("ort_threads_shared_%d", w), w, deadline, problems);
                 return;
             }
             // Readers: one prepared statement, executed again and again with new parameters.
             SQLHSTMT s = SQL_NULL_HSTMT;
             if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, h.dbc, &s))) {
-                problems.add("SQLAllocHandle(STMT) on the shared connection: " + diag_text(SQL_HANDLE_DBC, h.dbc));
+                problems.add("SQLAllocHandle(STMT) on the shared connection: " +
+                             diag_text(SQL_HANDLE_DBC, h.dbc));
                 return;
             }
             SQLINTEGER a = 0, b = 0, sum = 0;
             SQLLEN zero = 0, ind = 0;
             const char* sql = "SELECT CAST(? AS INTEGER) + CAST(? AS INTEGER), 'x'";
-            bool ok = SQL_SUCCEEDED(SQLPrepare(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql)), SQL_NTS)) &&
-                      SQL_SUCCEEDED(SQLBindParameter(s, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &a, 0, &zero)) &&
-                      SQL_SUCCEEDED(SQLBindParameter(s, 2, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &b, 0, &zero)) &&
+            bool ok = SQL_SUCCEEDED(SQLPrepare(
+                          s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql)), SQL_NTS)) &&
+                      SQL_SUCCEEDED(SQLBindParameter(s, 1, SQL_PARAM_INPUT, SQL_C_SLONG,
+                                                     SQL_INTEGER, 0, 0, &a, 0, &zero)) &&
+                      SQL_SUCCEEDED(SQLBindParameter(s, 2, SQL_PARAM_INPUT, SQL_C_SLONG,
+                                                     SQL_INTEGER, 0, 0, &b, 0, &zero)) &&
                       SQL_SUCCEEDED(SQLBindCol(s, 1, SQL_C_SLONG, &sum, 0, &ind));
             if (!ok) problems.add("preparing the reader: " + diag_text(SQL_HANDLE_STMT, s));
             for (int round = 0; ok && (round < 5 || Clock::now() < deadline); ++round) {
@@ -240,8 +262,10 @@ TEST(Threads, SharedConnectionPg) {
     problems.report("pg_retry, one connection shared by 4 threads");
     EXPECT_GE(rows.load(), 10);
     EXPECT_GE(selects.load(), 10);
-    for (int w = 0; w < kThreads; ++w) exec(h.dbc, fmt("DROP TABLE IF EXISTS ort_threads_shared_%d", w));
-    std::printf("shared pg_retry connection: %ld rows written, %ld selects\n", rows.load(), selects.load());
+    for (int w = 0; w < kThreads; ++w)
+        exec(h.dbc, fmt("DROP TABLE IF EXISTS ort_threads_shared_%d", w));
+    std::printf("shared pg_retry connection: %ld rows written, %ld selects\n", rows.load(),
+                selects.load());
 }
 
 }  // namespace

@@ -48,10 +48,14 @@ std::string environment_problems(std::initializer_list<const char*> extra) {
     (void)originals_taken;
     std::string problems;
     std::string sysini = original("ODBCSYSINI"), ini = original("ODBCINI");
-    if (sysini.empty()) problems += "ODBCSYSINI is not set\n";
-    else if (!fs::exists(sysini + "/odbcinst.ini")) problems += "no odbcinst.ini in ODBCSYSINI=" + sysini + "\n";
-    if (ini.empty()) problems += "ODBCINI is not set\n";
-    else if (!fs::exists(ini)) problems += "ODBCINI=" + ini + " does not exist\n";
+    if (sysini.empty())
+        problems += "ODBCSYSINI is not set\n";
+    else if (!fs::exists(sysini + "/odbcinst.ini"))
+        problems += "no odbcinst.ini in ODBCSYSINI=" + sysini + "\n";
+    if (ini.empty())
+        problems += "ODBCINI is not set\n";
+    else if (!fs::exists(ini))
+        problems += "ODBCINI=" + ini + " does not exist\n";
     if (env_value("ORT_ROOT").empty()) problems += "ORT_ROOT is not set\n";
     for (const char* name : extra)
         if (env_value(name).empty()) problems += std::string(name) + " is not set\n";
@@ -83,7 +87,8 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
     return lines_with_all(text, {needle});
 }
 
-std::vector<std::string> lines_with_all(const std::string& text, std::initializer_list<std::string> needles) {
+std::vector<std::string> lines_with_all(const std::string& text,
+                                        std::initializer_list<std::string> needles) {
     std::vector<std::string> out;
     std::istringstream in(text);
     std::string line;
@@ -98,11 +103,15 @@ std::vector<std::string> lines_with_all(const std::string& text, std::initialize
 int count_of(const std::string& text, const std::string& needle) {
     if (needle.empty()) return 0;
     int n = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+    for (size_t at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + needle.size()))
+        ++n;
     return n;
 }
 
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
 
 std::string join(const std::vector<std::string>& lines) {
     std::string out;
@@ -189,9 +198,12 @@ Workspace::Workspace(bool pooling) {
         odbcinst += "[" + s.name + "]\n";
         for (const auto& l : s.lines) odbcinst += l + "\n";
     }
-    odbcinst += "\n[ODBC Retry]\nDescription=odbc-retry (this build)\nDriver=" ORT_RETRY_LIBRARY "\n";
+    odbcinst +=
+        "\n[ODBC Retry]\nDescription=odbc-retry (this build)\nDriver=" ORT_RETRY_LIBRARY "\n";
     if (pooling) odbcinst += "CPTimeout=60\n";
-    odbcinst += "\n[ODBC Fake]\nDescription=scripted test driver (this build)\nDriver=" ORT_FAKE_LIBRARY "\n";
+    odbcinst +=
+        "\n[ODBC Fake]\nDescription=scripted test driver (this build)\nDriver=" ORT_FAKE_LIBRARY
+        "\n";
     write_file(path("odbcinst.ini"), odbcinst);
     write_file(path("odbc.ini"), read_file(original("ODBCINI")));
     chmod(path("odbc.ini").c_str(), 0600);
@@ -217,14 +229,22 @@ std::string Workspace::unique(const std::string& prefix) {
 
 std::string rc_name(SQLRETURN rc) {
     switch (rc) {
-        case SQL_SUCCESS: return "SQL_SUCCESS";
-        case SQL_SUCCESS_WITH_INFO: return "SQL_SUCCESS_WITH_INFO";
-        case SQL_ERROR: return "SQL_ERROR";
-        case SQL_INVALID_HANDLE: return "SQL_INVALID_HANDLE";
-        case SQL_NO_DATA: return "SQL_NO_DATA";
-        case SQL_NEED_DATA: return "SQL_NEED_DATA";
-        case SQL_STILL_EXECUTING: return "SQL_STILL_EXECUTING";
-        default: return "rc=" + std::to_string(rc);
+        case SQL_SUCCESS:
+            return "SQL_SUCCESS";
+        case SQL_SUCCESS_WITH_INFO:
+            return "SQL_SUCCESS_WITH_INFO";
+        case SQL_ERROR:
+            return "SQL_ERROR";
+        case SQL_INVALID_HANDLE:
+            return "SQL_INVALID_HANDLE";
+        case SQL_NO_DATA:
+            return "SQL_NO_DATA";
+        case SQL_NEED_DATA:
+            return "SQL_NEED_DATA";
+        case SQL_STILL_EXECUTING:
+            return "SQL_STILL_EXECUTING";
+        default:
+            return "rc=" + std::to_string(rc);
     }
 }
 
@@ -238,18 +258,22 @@ std::vector<Diag> diag_records(SQLSMALLINT type, SQLHANDLE handle) {
         SQLRETURN rc = SQLGetDiagRec(type, handle, i, state, &native, message.data(),
                                      static_cast<SQLSMALLINT>(message.size()), &length);
         if (!SQL_SUCCEEDED(rc)) break;
-        out.push_back({reinterpret_cast<char*>(state), static_cast<long>(native), reinterpret_cast<char*>(message.data())});
+        out.push_back({reinterpret_cast<char*>(state), static_cast<long>(native),
+                       reinterpret_cast<char*>(message.data())});
     }
     return out;
 }
 
 std::string to_string(const std::vector<Diag>& records) {
     std::string out;
-    for (const auto& r : records) out += "\n  [" + r.state + "/" + std::to_string(r.native) + "] " + r.message;
+    for (const auto& r : records)
+        out += "\n  [" + r.state + "/" + std::to_string(r.native) + "] " + r.message;
     return out.empty() ? " (no records)" : out;
 }
 
-std::string Outcome::describe() const { return rc_name(rc) + to_string(diags) + " (" + std::to_string(elapsed.count()) + " ms)"; }
+std::string Outcome::describe() const {
+    return rc_name(rc) + to_string(diags) + " (" + std::to_string(elapsed.count()) + " ms)";
+}
 
 SQLHENV odbc_env() {
     static SQLHENV env = [] {
@@ -275,11 +299,14 @@ Outcome timed(SQLSMALLINT type, SQLHANDLE handle, F&& call) {
     if (o.rc != SQL_SUCCESS && o.rc != SQL_NO_DATA) o.diags = diag_records(type, handle);
     return o;
 }
-SQLCHAR* text(const std::string& s) { return reinterpret_cast<SQLCHAR*>(const_cast<char*>(s.c_str())); }
+SQLCHAR* text(const std::string& s) {
+    return reinterpret_cast<SQLCHAR*>(const_cast<char*>(s.c_str()));
+}
 }  // namespace
 
 Connection::Connection() {
-    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, odbc_env(), &dbc_))) ADD_FAILURE() << "SQLAllocHandle(DBC) failed";
+    if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_DBC, odbc_env(), &dbc_)))
+        ADD_FAILURE() << "SQLAllocHandle(DBC) failed";
 }
 
 Connection::~Connection() {
@@ -292,7 +319,8 @@ Outcome Connection::connect(const std::string& cs) {
     SQLCHAR out[2048];
     SQLSMALLINT out_length = 0;
     Outcome o = timed(SQL_HANDLE_DBC, dbc_, [&] {
-        return SQLDriverConnect(dbc_, nullptr, text(cs), SQL_NTS, out, sizeof out, &out_length, SQL_DRIVER_NOPROMPT);
+        return SQLDriverConnect(dbc_, nullptr, text(cs), SQL_NTS, out, sizeof out, &out_length,
+                                SQL_DRIVER_NOPROMPT);
     });
     connected_ = o.ok();
     return o;
@@ -309,13 +337,16 @@ Outcome Connection::set_autocommit(bool on) {
 }
 
 Outcome Connection::set_attr(SQLINTEGER attribute, SQLULEN value) {
-    return timed(SQL_HANDLE_DBC, dbc_,
-                 [&] { return SQLSetConnectAttr(dbc_, attribute, reinterpret_cast<SQLPOINTER>(value), 0); });
+    return timed(SQL_HANDLE_DBC, dbc_, [&] {
+        return SQLSetConnectAttr(dbc_, attribute, reinterpret_cast<SQLPOINTER>(value), 0);
+    });
 }
 
 std::optional<SQLULEN> Connection::get_attr(SQLINTEGER attribute) {
     SQLULEN value = 0;
-    Outcome o = timed(SQL_HANDLE_DBC, dbc_, [&] { return SQLGetConnectAttr(dbc_, attribute, &value, sizeof value, nullptr); });
+    Outcome o = timed(SQL_HANDLE_DBC, dbc_, [&] {
+        return SQLGetConnectAttr(dbc_, attribute, &value, sizeof value, nullptr);
+    });
     if (!o.ok()) {
         ADD_FAILURE() << "SQLGetConnectAttr(" << attribute << ") -> " << o.describe();
         return std::nullopt;
@@ -325,8 +356,9 @@ std::optional<SQLULEN> Connection::get_attr(SQLINTEGER attribute) {
 
 std::optional<bool> Connection::dead() {
     SQLUINTEGER value = 12345;
-    Outcome o = timed(SQL_HANDLE_DBC, dbc_,
-                      [&] { return SQLGetConnectAttr(dbc_, SQL_ATTR_CONNECTION_DEAD, &value, sizeof value, nullptr); });
+    Outcome o = timed(SQL_HANDLE_DBC, dbc_, [&] {
+        return SQLGetConnectAttr(dbc_, SQL_ATTR_CONNECTION_DEAD, &value, sizeof value, nullptr);
+    });
     if (!o.ok()) {
         ADD_FAILURE() << "SQLGetConnectAttr(SQL_ATTR_CONNECTION_DEAD) -> " << o.describe();
         return std::nullopt;
@@ -339,11 +371,13 @@ std::optional<bool> Connection::dead() {
 }
 
 Outcome Connection::commit() {
-    return timed(SQL_HANDLE_DBC, dbc_, [&] { return SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_COMMIT); });
+    return timed(SQL_HANDLE_DBC, dbc_,
+                 [&] { return SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_COMMIT); });
 }
 
 Outcome Connection::rollback() {
-    return timed(SQL_HANDLE_DBC, dbc_, [&] { return SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_ROLLBACK); });
+    return timed(SQL_HANDLE_DBC, dbc_,
+                 [&] { return SQLEndTran(SQL_HANDLE_DBC, dbc_, SQL_ROLLBACK); });
 }
 
 Outcome Connection::exec(const std::string& sql) {
@@ -371,7 +405,8 @@ std::string Connection::scalar(const std::string& sql) {
 Statement::Statement(Connection& c) {
     SQLRETURN rc = SQLAllocHandle(SQL_HANDLE_STMT, c.handle(), &stmt_);
     if (!SQL_SUCCEEDED(rc))
-        ADD_FAILURE() << "SQLAllocHandle(STMT) -> " << rc_name(rc) << to_string(diag_records(SQL_HANDLE_DBC, c.handle()));
+        ADD_FAILURE() << "SQLAllocHandle(STMT) -> " << rc_name(rc)
+                      << to_string(diag_records(SQL_HANDLE_DBC, c.handle()));
 }
 
 Statement::~Statement() {
@@ -399,13 +434,16 @@ Outcome Statement::close() {
 }
 
 Outcome Statement::set_attr(SQLINTEGER attribute, SQLULEN value) {
-    return timed(SQL_HANDLE_STMT, stmt_,
-                 [&] { return SQLSetStmtAttr(stmt_, attribute, reinterpret_cast<SQLPOINTER>(value), 0); });
+    return timed(SQL_HANDLE_STMT, stmt_, [&] {
+        return SQLSetStmtAttr(stmt_, attribute, reinterpret_cast<SQLPOINTER>(value), 0);
+    });
 }
 
 std::optional<SQLULEN> Statement::get_attr(SQLINTEGER attribute) {
     SQLULEN value = 0;
-    Outcome o = timed(SQL_HANDLE_STMT, stmt_, [&] { return SQLGetStmtAttr(stmt_, attribute, &value, sizeof value, nullptr); });
+    Outcome o = timed(SQL_HANDLE_STMT, stmt_, [&] {
+        return SQLGetStmtAttr(stmt_, attribute, &value, sizeof value, nullptr);
+    });
     if (!o.ok()) {
         ADD_FAILURE() << "SQLGetStmtAttr(" << attribute << ") -> " << o.describe();
         return std::nullopt;
@@ -416,9 +454,11 @@ std::optional<SQLULEN> Statement::get_attr(SQLINTEGER attribute) {
 Outcome Statement::get_text(SQLUSMALLINT column, std::optional<std::string>& value) {
     char buffer[1024] = {};
     SQLLEN indicator = 0;
-    Outcome o = timed(SQL_HANDLE_STMT, stmt_,
-                      [&] { return SQLGetData(stmt_, column, SQL_C_CHAR, buffer, sizeof buffer, &indicator); });
-    if (o.ok()) value = indicator == SQL_NULL_DATA ? std::nullopt : std::optional<std::string>(buffer);
+    Outcome o = timed(SQL_HANDLE_STMT, stmt_, [&] {
+        return SQLGetData(stmt_, column, SQL_C_CHAR, buffer, sizeof buffer, &indicator);
+    });
+    if (o.ok())
+        value = indicator == SQL_NULL_DATA ? std::nullopt : std::optional<std::string>(buffer);
     return o;
 }
 
@@ -444,7 +484,8 @@ Outcome Statement::query(const std::string& sql, std::vector<std::string>& rows)
 
 // ---- processes ----------------------------------------------------------------------------------
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input, std::chrono::seconds limit) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
+                          std::chrono::seconds limit) {
     CommandResult result;
     char out_template[] = "/tmp/ort-recovery-cmd-XXXXXX";
     int out_fd = mkstemp(out_template);
@@ -498,15 +539,16 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     lseek(out_fd, 0, SEEK_SET);
     char buffer[4096];
     ssize_t n;
-    while ((n = read(out_fd, buffer, sizeof buffer)) > 0) result.output.append(buffer, static_cast<size_t>(n));
+    while ((n = read(out_fd, buffer, sizeof buffer)) > 0)
+        result.output.append(buffer, static_cast<size_t>(n));
     close(out_fd);
     result.status = finished && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     if (!finished) result.output += "\n(killed after " + std::to_string(limit.count()) + " s)";
     return result;
 }
 
-CommandResult run_script(const std::string& name, const std::vector<std::string>& args, const std::string& input,
-                         std::chrono::seconds limit) {
+CommandResult run_script(const std::string& name, const std::vector<std::string>& args,
+                         const std::string& input, std::chrono::seconds limit) {
     std::vector<std::string> argv{env_value("ORT_ROOT") + "/scripts/" + name};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, input, limit);

@@ -39,13 +39,13 @@ std::string env_value(const char* name);
 // What is missing (ODBCSYSINI, ODBCINI, ORT_ROOT and `extra`), one line per problem.
 std::string environment_problems(std::initializer_list<const char*> extra = {});
 
-#define ORT_REQUIRE_ENV(...)                                                                   \
-    do {                                                                                       \
-        std::string ort_problems_ = ::ort_recovery::environment_problems({__VA_ARGS__});       \
-        if (!ort_problems_.empty())                                                            \
-            FAIL() << "missing runtime environment (source scripts/lib/env.sh and run "        \
-                      "scripts/servers start, or run scripts/test):\n"                         \
-                   << ort_problems_;                                                           \
+#define ORT_REQUIRE_ENV(...)                                                             \
+    do {                                                                                 \
+        std::string ort_problems_ = ::ort_recovery::environment_problems({__VA_ARGS__}); \
+        if (!ort_problems_.empty())                                                      \
+            FAIL() << "missing runtime environment (source scripts/lib/env.sh and run "  \
+                      "scripts/servers start, or run scripts/test):\n"                   \
+                   << ort_problems_;                                                     \
     } while (0)
 
 // ---- files and text ---------------------------------------------------------------------------
@@ -55,7 +55,8 @@ void write_file(const std::string& path, const std::string& text);
 // Replaces a file atomically (a temporary file renamed over it), as the fake's control file wants.
 void replace_file(const std::string& path, const std::string& text);
 std::vector<std::string> lines_with(const std::string& text, const std::string& needle);
-std::vector<std::string> lines_with_all(const std::string& text, std::initializer_list<std::string> needles);
+std::vector<std::string> lines_with_all(const std::string& text,
+                                        std::initializer_list<std::string> needles);
 int count_of(const std::string& text, const std::string& needle);
 bool contains(const std::string& text, const std::string& needle);
 std::string join(const std::vector<std::string>& lines);
@@ -101,7 +102,9 @@ struct Outcome {
     SQLRETURN rc = SQL_ERROR;
     std::vector<Diag> diags;
     std::chrono::milliseconds elapsed{0};
-    bool ok() const { return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA; }
+    bool ok() const {
+        return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA;
+    }
     // The first record, or an empty one.
     Diag first() const { return diags.empty() ? Diag{} : diags.front(); }
     std::string describe() const;  // "SQL_ERROR: [08S01/0] ..." for failure messages
@@ -168,15 +171,15 @@ class Statement {
 };
 
 // Asserts that an Outcome succeeded, printing its records otherwise.
-#define EXPECT_OK(outcome)                                                                      \
-    do {                                                                                        \
-        auto ort_o_ = (outcome);                                                                \
-        EXPECT_TRUE(ort_o_.ok()) << #outcome << " -> " << ort_o_.describe();                    \
+#define EXPECT_OK(outcome)                                                   \
+    do {                                                                     \
+        auto ort_o_ = (outcome);                                             \
+        EXPECT_TRUE(ort_o_.ok()) << #outcome << " -> " << ort_o_.describe(); \
     } while (0)
-#define ASSERT_OK(outcome)                                                                      \
-    do {                                                                                        \
-        auto ort_o_ = (outcome);                                                                \
-        ASSERT_TRUE(ort_o_.ok()) << #outcome << " -> " << ort_o_.describe();                    \
+#define ASSERT_OK(outcome)                                                   \
+    do {                                                                     \
+        auto ort_o_ = (outcome);                                             \
+        ASSERT_TRUE(ort_o_.ok()) << #outcome << " -> " << ort_o_.describe(); \
     } while (0)
 
 // ---- processes ----------------------------------------------------------------------------------
@@ -190,7 +193,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
                           std::chrono::seconds limit = std::chrono::seconds(120));
 // scripts/NAME ARGS... from $ORT_ROOT.
 CommandResult run_script(const std::string& name, const std::vector<std::string>& args,
-                         const std::string& input = "", std::chrono::seconds limit = std::chrono::seconds(120));
+                         const std::string& input = "",
+                         std::chrono::seconds limit = std::chrono::seconds(120));
 
 // Starts the server again (scripts/NAME start) when the object goes, also when the test failed
 // half-way: a test that restarts a server leaves it running.

@@ -37,14 +37,34 @@ struct Backend {
     const char* app_value;
 };
 
-const Backend kPg{"PostgreSQL", "pg_retry", "pg_direct", "pg", "ORT_PG_PORT",
-                  "SELECT pg_backend_pid()", "SELECT pg_sleep(5)", "BEGIN",
-                  "SET work_mem = '5MB'", "SHOW work_mem", "5MB",
-                  "SET application_name = 'rec_app'", "SHOW application_name", "rec_app"};
-const Backend kMaria{"MariaDB", "maria_retry", "maria_direct", "mariadb", "ORT_MARIADB_PORT",
-                     "SELECT CONNECTION_ID()", "SELECT SLEEP(5)", "START TRANSACTION",
-                     "SET SESSION div_precision_increment = 7", "SELECT @@session.div_precision_increment", "7",
-                     "SET SESSION max_sort_length = 1234", "SELECT @@session.max_sort_length", "1234"};
+const Backend kPg{"PostgreSQL",
+                  "pg_retry",
+                  "pg_direct",
+                  "pg",
+                  "ORT_PG_PORT",
+                  "SELECT pg_backend_pid()",
+                  "SELECT pg_sleep(5)",
+                  "BEGIN",
+                  "SET work_mem = '5MB'",
+                  "SHOW work_mem",
+                  "5MB",
+                  "SET application_name = 'rec_app'",
+                  "SHOW application_name",
+                  "rec_app"};
+const Backend kMaria{"MariaDB",
+                     "maria_retry",
+                     "maria_direct",
+                     "mariadb",
+                     "ORT_MARIADB_PORT",
+                     "SELECT CONNECTION_ID()",
+                     "SELECT SLEEP(5)",
+                     "START TRANSACTION",
+                     "SET SESSION div_precision_increment = 7",
+                     "SELECT @@session.div_precision_increment",
+                     "7",
+                     "SET SESSION max_sort_length = 1234",
+                     "SELECT @@session.max_sort_length",
+                     "1234"};
 
 class ServerTest : public ::testing::Test {
   protected:
@@ -61,19 +81,27 @@ class ServerTest : public ::testing::Test {
     }
     void TearDown() override {
         if (checker_) checker_->exec("DROP TABLE IF EXISTS " + table_);
-        if (HasFailure()) std::cerr << "---- odbc-retry log " << retry_log_ << " ----\n" << read_file(retry_log_);
+        if (HasFailure())
+            std::cerr << "---- odbc-retry log " << retry_log_ << " ----\n" << read_file(retry_log_);
     }
 
     std::string retry_cs(const std::string& extra = "") const {
         return std::string("DSN=") + b_.retry_dsn + ";LogFile=" + retry_log_ +
-               ";LogLevel=info;RetryBaseDelay=50ms;RetryMaxDelay=1s;RetryDeadline=60s;CircuitBreakerShared=no;" + extra +
-               env_value("ORT_RECOVERY_EXTRA_KEYS");
+               ";LogLevel=info;RetryBaseDelay=50ms;RetryMaxDelay=1s;RetryDeadline=60s;"
+               "CircuitBreakerShared=no;" +
+               extra + env_value("ORT_RECOVERY_EXTRA_KEYS");
     }
-    void connect(Connection& c, const std::string& extra = "") { ASSERT_OK(c.connect(retry_cs(extra))); }
+    void connect(Connection& c, const std::string& extra = "") {
+        ASSERT_OK(c.connect(retry_cs(extra)));
+    }
 
     void create_table() { ASSERT_OK(checker_->exec("CREATE TABLE " + table_ + " (v int)")); }
-    std::string insert(int v) const { return "INSERT INTO " + table_ + " VALUES (" + std::to_string(v) + ")"; }
-    std::vector<std::string> rows() { return checker_->column("SELECT v FROM " + table_ + " ORDER BY v"); }
+    std::string insert(int v) const {
+        return "INSERT INTO " + table_ + " VALUES (" + std::to_string(v) + ")";
+    }
+    std::vector<std::string> rows() {
+        return checker_->column("SELECT v FROM " + table_ + " ORDER BY v");
+    }
 
     std::string session_id(Connection& c) { return c.scalar(b_.session_id_sql); }
 
@@ -84,17 +112,22 @@ class ServerTest : public ::testing::Test {
             CommandResult r = run_script("pg", {"psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", "-c",
                                                 "SELECT pg_terminate_backend(" + id + ", 5000)"});
             ASSERT_EQ(0, r.status) << r.output;
-            ASSERT_TRUE(contains(r.output, "t")) << "pg_terminate_backend(" << id << "): " << r.output;
+            ASSERT_TRUE(contains(r.output, "t"))
+                << "pg_terminate_backend(" << id << "): " << r.output;
         } else {
-            CommandResult r = run_script("mariadb", {"sql", "-N", "-B", "-e", "KILL CONNECTION " + id});
+            CommandResult r =
+                run_script("mariadb", {"sql", "-N", "-B", "-e", "KILL CONNECTION " + id});
             ASSERT_EQ(0, r.status) << r.output;
             auto deadline = Clock::now() + std::chrono::seconds(10);
             for (;;) {
                 CommandResult q = run_script(
-                    "mariadb", {"sql", "-N", "-B", "-e", "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + id});
+                    "mariadb",
+                    {"sql", "-N", "-B", "-e",
+                     "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = " + id});
                 ASSERT_EQ(0, q.status) << q.output;
                 if (contains(q.output, "0")) break;
-                ASSERT_LT(Clock::now(), deadline) << "session " << id << " still there 10 s after KILL";
+                ASSERT_LT(Clock::now(), deadline)
+                    << "session " << id << " still there 10 s after KILL";
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
         }
@@ -115,10 +148,12 @@ class ServerTest : public ::testing::Test {
                                std::initializer_list<const char*> words) {
         EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
         ASSERT_FALSE(o.diags.empty()) << o.describe();
-        EXPECT_TRUE(std::any_of(states.begin(), states.end(), [&](const char* s) { return o.first().state == s; }))
-            << o.describe();
+        EXPECT_TRUE(std::any_of(states.begin(), states.end(), [&](const char* s) {
+            return o.first().state == s;
+        })) << o.describe();
         EXPECT_TRUE(contains(o.first().message, "[odbc-retry]")) << o.describe();
-        for (const char* w : words) EXPECT_TRUE(contains(o.first().message, w)) << "'" << w << "' in" << o.describe();
+        for (const char* w : words)
+            EXPECT_TRUE(contains(o.first().message, w)) << "'" << w << "' in" << o.describe();
     }
 
     // ---- the cases, shared by both servers ----
@@ -148,12 +183,15 @@ class ServerTest : public ::testing::Test {
         Outcome o = s.exec(insert(1));
         if (o.rc == SQL_SUCCESS || o.rc == SQL_SUCCESS_WITH_INFO) {
             // Replayed: only when the driver said the request never reached the server.
-            EXPECT_EQ((std::vector<std::string>{"1"}), rows()) << "write acknowledged: " << o.describe();
-            std::cout << b_.name << ": the write was replayed (the driver said: not sent)" << std::endl;
+            EXPECT_EQ((std::vector<std::string>{"1"}), rows())
+                << "write acknowledged: " << o.describe();
+            std::cout << b_.name << ": the write was replayed (the driver said: not sent)"
+                      << std::endl;
         } else {
             expect_leading(o, {"08S01"}, {"outcome is unknown"});
             EXPECT_LE(rows().size(), 1u);
-            std::cout << b_.name << ": outcome unknown, " << rows().size() << " row(s) in the table" << std::endl;
+            std::cout << b_.name << ": outcome unknown, " << rows().size() << " row(s) in the table"
+                      << std::endl;
         }
         ASSERT_OK(s.exec(insert(2)));
         auto now = rows();
@@ -185,7 +223,8 @@ class ServerTest : public ::testing::Test {
         EXPECT_GE(o.elapsed, std::chrono::milliseconds(5000)) << "was it replayed at all?";
         EXPECT_LT(o.elapsed, std::chrono::milliseconds(30000));
         EXPECT_NE(id, session_id(c));
-        EXPECT_TRUE(contains(read_file(retry_log_), "recovered connection")) << read_file(retry_log_);
+        EXPECT_TRUE(contains(read_file(retry_log_), "recovered connection"))
+            << read_file(retry_log_);
         expect_next_call_works(c, s);
     }
 
@@ -245,11 +284,14 @@ class ServerTest : public ::testing::Test {
         auto after = rows();
         if (SQL_SUCCEEDED(commit.rc)) {
             ADD_FAILURE() << "COMMIT after the backend was killed returned " << commit.describe();
-            EXPECT_EQ((std::vector<std::string>{"1", "2"}), after) << "a false COMMIT acknowledgement";
+            EXPECT_EQ((std::vector<std::string>{"1", "2"}), after)
+                << "a false COMMIT acknowledgement";
         } else {
             expect_leading(commit, {"08007", "08S01"}, {"COMMIT"});
-            std::cout << b_.name << ": COMMIT -> " << commit.describe() << "; rows " << after.size() << std::endl;
-            EXPECT_TRUE(after.empty() || after == (std::vector<std::string>{"1", "2"})) << "half a transaction";
+            std::cout << b_.name << ": COMMIT -> " << commit.describe() << "; rows " << after.size()
+                      << std::endl;
+            EXPECT_TRUE(after.empty() || after == (std::vector<std::string>{"1", "2"}))
+                << "half a transaction";
         }
         // The same handles work: a new transaction.
         ASSERT_OK(s.exec(insert(3)));
@@ -273,7 +315,8 @@ class ServerTest : public ::testing::Test {
     void prepared_statements_after_a_kill() {
         // The prepared path (psqlODBC reports this loss as HY000 "Error while preparing
         // parameters", found through the target's SQL_ATTR_CONNECTION_DEAD): the read is
-        // prepared again and replayed with the bound buffer's new value; the write runs at most once.
+        // prepared again and replayed with the bound buffer's new value; the write runs at most
+        // once.
         create_table();
         ASSERT_OK(checker_->exec("INSERT INTO " + table_ + " VALUES (1), (2), (3)"));
         Connection c;
@@ -282,11 +325,12 @@ class ServerTest : public ::testing::Test {
         SQLINTEGER low = 1, value = 10;
         SQLLEN low_indicator = 0, value_indicator = 0;
         ASSERT_OK(read.prepare("SELECT v FROM " + table_ + " WHERE v > ? ORDER BY v"));
-        ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(read.handle(), 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0,
-                                                   &low, 0, &low_indicator)));
+        ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(read.handle(), 1, SQL_PARAM_INPUT, SQL_C_SLONG,
+                                                   SQL_INTEGER, 0, 0, &low, 0, &low_indicator)));
         ASSERT_OK(write.prepare("INSERT INTO " + table_ + " VALUES (?)"));
-        ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(write.handle(), 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0,
-                                                   0, &value, 0, &value_indicator)));
+        ASSERT_TRUE(
+            SQL_SUCCEEDED(SQLBindParameter(write.handle(), 1, SQL_PARAM_INPUT, SQL_C_SLONG,
+                                           SQL_INTEGER, 0, 0, &value, 0, &value_indicator)));
         std::vector<std::string> got;
         ASSERT_OK(read.execute());
         EXPECT_OK(read.fetch_all(got));
@@ -350,7 +394,8 @@ class ServerTest : public ::testing::Test {
         kill(c);
         Outcome o;
         auto t0 = Clock::now();
-        o.rc = SQLTables(s.handle(), nullptr, 0, nullptr, 0, reinterpret_cast<SQLCHAR*>(const_cast<char*>("%")), SQL_NTS,
+        o.rc = SQLTables(s.handle(), nullptr, 0, nullptr, 0,
+                         reinterpret_cast<SQLCHAR*>(const_cast<char*>("%")), SQL_NTS,
                          reinterpret_cast<SQLCHAR*>(const_cast<char*>("TABLE")), SQL_NTS);
         o.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
         if (o.rc != SQL_SUCCESS) o.diags = diag_records(SQL_HANDLE_STMT, s.handle());
@@ -380,7 +425,8 @@ class ServerTest : public ::testing::Test {
         auto after = rows();
         bool error_seen = !read.ok() || !commit.ok();
         EXPECT_TRUE(error_seen || after == (std::vector<std::string>{"1"}))
-            << "the application was told nothing, its COMMIT succeeded and its row is missing:\n  read: "
+            << "the application was told nothing, its COMMIT succeeded and its row is missing:\n  "
+               "read: "
             << read.describe() << "\n  COMMIT: " << commit.describe();
     }
 
@@ -401,7 +447,8 @@ class ServerTest : public ::testing::Test {
         auto after = rows();
         if (SQL_SUCCEEDED(commit.rc)) {
             EXPECT_EQ((std::vector<std::string>{"1"}), after)
-                << "COMMIT acknowledged, row missing (a false acknowledgement): " << commit.describe();
+                << "COMMIT acknowledged, row missing (a false acknowledgement): "
+                << commit.describe();
         } else {
             expect_leading(commit, {"08007", "08S01"}, {});
         }
@@ -449,7 +496,8 @@ class ServerTest : public ::testing::Test {
         got.clear();
         s.close();
         Outcome after = s.query("SELECT 3", got);
-        EXPECT_TRUE(after.ok()) << "the next call on the same HSTMT tries again: " << after.describe();
+        EXPECT_TRUE(after.ok()) << "the next call on the same HSTMT tries again: "
+                                << after.describe();
         EXPECT_EQ((std::vector<std::string>{"3"}), got);
         EXPECT_EQ(std::optional<bool>(false), c.dead());
         EXPECT_EQ("8", c.scalar("SELECT 8"));
@@ -497,8 +545,9 @@ class ServerTest : public ::testing::Test {
         std::string log = read_file(retry_log_).substr(mark);
         int fresh = count_of(log, "connected dsn=");
         int recovered = count_of(log, "recovered connection");
-        std::cout << b_.name << " after the restart: " << fresh << " new connection(s), " << recovered
-                  << " recovered pooled connection(s)\n" << log << std::endl;
+        std::cout << b_.name << " after the restart: " << fresh << " new connection(s), "
+                  << recovered << " recovered pooled connection(s)\n"
+                  << log << std::endl;
         // Each of the three application connections is either a new one (the dead pooled ones
         // were discarded) or a pooled one that recovered.
         EXPECT_GE(fresh + recovered, 3) << log;
@@ -528,9 +577,13 @@ class RecoveryMariaServer : public ServerTest {
     RecoveryMariaServer() : ServerTest(kMaria) {}
 };
 
-#define BOTH(Test, body)                  \
-    TEST_F(RecoveryPg, Test) { body(); }  \
-    TEST_F(RecoveryMaria, Test) { body(); }
+#define BOTH(Test, body)          \
+    TEST_F(RecoveryPg, Test) {    \
+        body();                   \
+    }                             \
+    TEST_F(RecoveryMaria, Test) { \
+        body();                   \
+    }
 
 BOTH(KilledBetweenStatementsReadIsReplayed, killed_between_statements_read)
 BOTH(KilledBetweenStatementsWriteRunsAtMostOnce, killed_between_statements_write)
@@ -545,12 +598,24 @@ BOTH(CatalogFunctionIsReplayed, catalog_function_is_replayed)
 BOTH(TransactionOpenedWithSqlTextIsNeverAFalseSuccess, transaction_opened_with_sql_text)
 BOTH(ValidationBeforeCommitIsNeverAFalseSuccess, validation_before_commit)
 
-TEST_F(RecoveryPgServer, RestartWhileIdleIsInvisible) { restart_while_idle(); }
-TEST_F(RecoveryPgServer, PoolDiscardsDeadConnections) { pool_discard(); }
-TEST_F(RecoveryPgServer, DeadWhileTheServerIsDownAndAliveAfter) { dead_while_the_server_is_down(); }
-TEST_F(RecoveryMariaServer, RestartWhileIdleIsInvisible) { restart_while_idle(); }
-TEST_F(RecoveryMariaServer, PoolDiscardsDeadConnections) { pool_discard(); }
-TEST_F(RecoveryMariaServer, DeadWhileTheServerIsDownAndAliveAfter) { dead_while_the_server_is_down(); }
+TEST_F(RecoveryPgServer, RestartWhileIdleIsInvisible) {
+    restart_while_idle();
+}
+TEST_F(RecoveryPgServer, PoolDiscardsDeadConnections) {
+    pool_discard();
+}
+TEST_F(RecoveryPgServer, DeadWhileTheServerIsDownAndAliveAfter) {
+    dead_while_the_server_is_down();
+}
+TEST_F(RecoveryMariaServer, RestartWhileIdleIsInvisible) {
+    restart_while_idle();
+}
+TEST_F(RecoveryMariaServer, PoolDiscardsDeadConnections) {
+    pool_discard();
+}
+TEST_F(RecoveryMariaServer, DeadWhileTheServerIsDownAndAliveAfter) {
+    dead_while_the_server_is_down();
+}
 
 }  // namespace
 }  // namespace ort_recovery

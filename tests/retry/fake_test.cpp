@@ -24,13 +24,17 @@ struct Fake {
         fake_log = w.path(database + ".fake.log");
         control = w.path(database + ".control");
         log = w.path(database + ".retry.log");
-        KeyValues keys{{"Driver", "ODBC Retry"},   {"TargetDriver", "ODBC Fake"}, {"Database", database},
-                       {"FakeLog", fake_log},      {"FakeControl", control},      {"LogLevel", "info"},
-                       {"LogFile", log},           {"RetryBaseDelay", "10ms"},    {"RetryMaxDelay", "40ms"}};
+        KeyValues keys{
+            {"Driver", "ODBC Retry"}, {"TargetDriver", "ODBC Fake"}, {"Database", database},
+            {"FakeLog", fake_log},    {"FakeControl", control},      {"LogLevel", "info"},
+            {"LogFile", log},         {"RetryBaseDelay", "10ms"},    {"RetryMaxDelay", "40ms"}};
         for (const auto& kv : extra) {
-            auto it = std::find_if(keys.begin(), keys.end(), [&](auto& have) { return have.first == kv.first; });
-            if (it != keys.end()) it->second = kv.second;
-            else keys.push_back(kv);
+            auto it = std::find_if(keys.begin(), keys.end(),
+                                   [&](auto& have) { return have.first == kv.first; });
+            if (it != keys.end())
+                it->second = kv.second;
+            else
+                keys.push_back(kv);
         }
         w.add_dsn(dsn, keys);
     }
@@ -38,15 +42,19 @@ struct Fake {
     std::string events() const { return read_file(fake_log); }
     std::string retry_log() const { return read_file(log); }
     // Calls the fake received, by function name (SQLDriverConnect, SQLExecDirect, SQLExecute).
-    int calls(const std::string& function) const { return static_cast<int>(lines_with(events(), " " + function + " ").size()); }
+    int calls(const std::string& function) const {
+        return static_cast<int>(lines_with(events(), " " + function + " ").size());
+    }
     void control_file(const std::string& text) const { write_file(control, text); }
     std::string dump() const {
-        return "---- fake event log " + fake_log + "\n" + events() + "---- odbc-retry log " + log + "\n" + retry_log();
+        return "---- fake event log " + fake_log + "\n" + events() + "---- odbc-retry log " + log +
+               "\n" + retry_log();
     }
 };
 
 bool any_ours(const std::vector<Diag>& diags) {
-    return std::any_of(diags.begin(), diags.end(), [](const Diag& d) { return contains(d.message, "[odbc-retry]"); });
+    return std::any_of(diags.begin(), diags.end(),
+                       [](const Diag& d) { return contains(d.message, "[odbc-retry]"); });
 }
 
 class RetryFake : public ::testing::Test {
@@ -61,7 +69,8 @@ TEST_F(RetryFake, ConnectRetriedExactlyNTimes) {
     Connection c;
     ConnectResult r = c.connect(f.cs());
     ASSERT_EQ(r.rc, SQL_SUCCESS) << to_string(r.diags) << f.dump();
-    EXPECT_TRUE(r.diags.empty()) << "the earlier attempts' records must not linger:\n" << to_string(r.diags);
+    EXPECT_TRUE(r.diags.empty()) << "the earlier attempts' records must not linger:\n"
+                                 << to_string(r.diags);
     auto connects = lines_with(f.events(), " SQLDriverConnect");
     ASSERT_EQ(connects.size(), 3u) << f.dump();
     EXPECT_TRUE(contains(connects[0], "-> SQL_ERROR 08001")) << connects[0];
@@ -85,8 +94,10 @@ TEST_F(RetryFake, FatalConnectErrorIsNotRetried) {
     ASSERT_EQ(r.diags.size(), 1u) << to_string(r.diags);
     EXPECT_EQ(r.diags[0].state, "28000");
     EXPECT_EQ(r.diags[0].native, 1045);
-    EXPECT_TRUE(contains(r.diags[0].message, "Access denied for user 'odbc'")) << r.diags[0].message;
-    EXPECT_FALSE(any_ours(r.diags)) << "a fatal error is returned as the target reported it:\n" << to_string(r.diags);
+    EXPECT_TRUE(contains(r.diags[0].message, "Access denied for user 'odbc'"))
+        << r.diags[0].message;
+    EXPECT_FALSE(any_ours(r.diags)) << "a fatal error is returned as the target reported it:\n"
+                                    << to_string(r.diags);
     EXPECT_TRUE(retry_lines(f.retry_log()).empty()) << f.dump();
     auto gave_up = give_up_lines(f.retry_log());
     ASSERT_EQ(gave_up.size(), 1u) << f.dump();
@@ -94,8 +105,9 @@ TEST_F(RetryFake, FatalConnectErrorIsNotRetried) {
 }
 
 TEST_F(RetryFake, GivesUpAfterMaxAttempts) {
-    Fake f("max", {{"RetryMaxAttempts", "3"},
-                   {"FailConnect", "10:08001:101:could not connect to server: Connection refused"}});
+    Fake f("max",
+           {{"RetryMaxAttempts", "3"},
+            {"FailConnect", "10:08001:101:could not connect to server: Connection refused"}});
     Connection c;
     ConnectResult r = c.connect(f.cs());
     ASSERT_EQ(r.rc, SQL_ERROR) << f.dump();
@@ -115,7 +127,9 @@ TEST_F(RetryFake, GivesUpAfterMaxAttempts) {
 }
 
 TEST_F(RetryFake, DeadlineBoundsAllAttempts) {
-    Fake f("deadline", {{"RetryDeadline", "400ms"}, {"RetryBaseDelay", "50ms"}, {"RetryMaxDelay", "100ms"},
+    Fake f("deadline", {{"RetryDeadline", "400ms"},
+                        {"RetryBaseDelay", "50ms"},
+                        {"RetryMaxDelay", "100ms"},
                         {"CircuitBreakerThreshold", "0"}});
     f.control_file("down=1\n");
     Connection c;
@@ -125,7 +139,8 @@ TEST_F(RetryFake, DeadlineBoundsAllAttempts) {
     EXPECT_LT(r.elapsed, 900ms);
     EXPECT_GE(f.calls("SQLDriverConnect"), 2) << f.dump();
     ASSERT_FALSE(r.diags.empty());
-    EXPECT_TRUE(contains(r.diags.back().message, "the retry deadline was reached")) << to_string(r.diags);
+    EXPECT_TRUE(contains(r.diags.back().message, "the retry deadline was reached"))
+        << to_string(r.diags);
 }
 
 // A target that accepts and never answers: the deadline becomes the target's login timeout.
@@ -144,9 +159,12 @@ TEST_F(RetryFake, HangProtectionUsesTheDeadline) {
 TEST_F(RetryFake, ApplicationLoginTimeoutBoundsTheRetries) {
     // (no circuit breaker and no attempt limit: ten quick failures would open the breaker, thirty
     // would reach RetryMaxAttempts, either ending the call before the deadline)
-    Fake f("apptimeout", {{"FailConnect", "1000:08001:101:could not connect to server: Connection refused"},
-                          {"RetryBaseDelay", "50ms"}, {"RetryMaxDelay", "100ms"}, {"CircuitBreakerThreshold", "0"},
-                          {"RetryMaxAttempts", "1000"}});
+    Fake f("apptimeout",
+           {{"FailConnect", "1000:08001:101:could not connect to server: Connection refused"},
+            {"RetryBaseDelay", "50ms"},
+            {"RetryMaxDelay", "100ms"},
+            {"CircuitBreakerThreshold", "0"},
+            {"RetryMaxAttempts", "1000"}});
     Connection c;
     c.set_attr(SQL_ATTR_LOGIN_TIMEOUT, 1);
     ConnectResult r = c.connect(f.cs());
@@ -154,16 +172,20 @@ TEST_F(RetryFake, ApplicationLoginTimeoutBoundsTheRetries) {
     EXPECT_GE(r.elapsed, 800ms);
     EXPECT_LT(r.elapsed, 1600ms);
     ASSERT_FALSE(r.diags.empty());
-    EXPECT_TRUE(contains(r.diags.back().message, "the retry deadline was reached")) << to_string(r.diags);
+    EXPECT_TRUE(contains(r.diags.back().message, "the retry deadline was reached"))
+        << to_string(r.diags);
 }
 
-// ---- circuit breaker ------------------------------------------------------------------------------
+// ---- circuit breaker
+// ------------------------------------------------------------------------------
 
 TEST_F(RetryFake, CircuitBreakerFailsFastProbesOnceAndCloses) {
     // One attempt per connect; the deadline (500 ms) is shorter than the cooldown, so a connect
     // that finds the circuit open fails at once instead of waiting for the probe.
-    Fake f("breaker", {{"CircuitBreakerThreshold", "3"}, {"CircuitBreakerCooldown", "1500ms"},
-                       {"RetryMaxAttempts", "1"}, {"RetryDeadline", "500ms"}});
+    Fake f("breaker", {{"CircuitBreakerThreshold", "3"},
+                       {"CircuitBreakerCooldown", "1500ms"},
+                       {"RetryMaxAttempts", "1"},
+                       {"RetryDeadline", "500ms"}});
     Fake other("breaker_warmup");
     f.control_file("down=1\n");
     for (int i = 1; i <= 3; ++i) {
@@ -179,7 +201,8 @@ TEST_F(RetryFake, CircuitBreakerFailsFastProbesOnceAndCloses) {
         ConnectResult r = c.connect(f.cs());
         ASSERT_EQ(r.rc, SQL_ERROR) << f.dump();
         EXPECT_LT(r.elapsed, 50ms) << "an open circuit fails fast";
-        std::cout << "[ info     ] a connect to the open circuit failed in " << r.elapsed.count() << " ms\n";
+        std::cout << "[ info     ] a connect to the open circuit failed in " << r.elapsed.count()
+                  << " ms\n";
         EXPECT_EQ(f.calls("SQLDriverConnect"), 3) << "no attempt reached the target\n" << f.dump();
         ASSERT_FALSE(r.diags.empty());
         EXPECT_EQ(r.diags.back().state, "08001");
@@ -189,16 +212,19 @@ TEST_F(RetryFake, CircuitBreakerFailsFastProbesOnceAndCloses) {
     }
     // Another process shares the state (ODBC_RETRY_STATE_DIR is inherited): it fails fast too.
     {
-        CommandResult child = run_self({"--child", "connect", other.cs(), f.cs()}, {"ORT_RETRY_CHILD=1"});
+        CommandResult child =
+            run_self({"--child", "connect", other.cs(), f.cs()}, {"ORT_RETRY_CHILD=1"});
         ASSERT_EQ(child.status, 0) << child.output;
         EXPECT_TRUE(contains(child.output, "rc=SQL_ERROR")) << child.output;
         EXPECT_TRUE(contains(child.output, "circuit breaker")) << child.output;
         auto ms_line = lines_with(child.output, "ms=");
         ASSERT_EQ(ms_line.size(), 1u) << child.output;
         EXPECT_LT(std::stol(ms_line[0].substr(3)), 50) << child.output;
-        EXPECT_EQ(f.calls("SQLDriverConnect"), 3) << "the other process did not try either\n" << f.dump();
+        EXPECT_EQ(f.calls("SQLDriverConnect"), 3) << "the other process did not try either\n"
+                                                  << f.dump();
     }
-    // After the cooldown exactly one probe reaches the target; it fails and the circuit opens again.
+    // After the cooldown exactly one probe reaches the target; it fails and the circuit opens
+    // again.
     std::this_thread::sleep_until(opened + 1600ms);
     {
         Connection c;
@@ -235,7 +261,8 @@ TEST_F(RetryFake, CircuitBreakerFailsFastProbesOnceAndCloses) {
 TEST_F(RetryFake, TransientStatementErrorIsRetriedInAutocommit) {
     // SQLite's "database is locked": transient for the sqlite family; the fake is a generic
     // driver, so a user rule says so (RetryRulesTransient).
-    Fake f("locked", {{"FailExecute", "2:HY000:5:[SQLite]database is locked (5)"}, {"RetryRulesTransient", "HY000:5"}});
+    Fake f("locked", {{"FailExecute", "2:HY000:5:[SQLite]database is locked (5)"},
+                      {"RetryRulesTransient", "HY000:5"}});
     Connection c;
     ASSERT_TRUE(c.connect(f.cs()).ok()) << f.dump();
     ExecResult r = c.exec("INSERT INTO t VALUES (7)");
@@ -250,8 +277,8 @@ TEST_F(RetryFake, TransientStatementErrorIsRetriedInAutocommit) {
 }
 
 TEST_F(RetryFake, TransientPreparedStatementIsRetriedWithItsParameters) {
-    Fake f("locked_prepared",
-           {{"FailExecute", "1:HY000:5:[SQLite]database is locked (5)"}, {"RetryRulesTransient", "HY000:5"}});
+    Fake f("locked_prepared", {{"FailExecute", "1:HY000:5:[SQLite]database is locked (5)"},
+                               {"RetryRulesTransient", "HY000:5"}});
     Connection c;
     ASSERT_TRUE(c.connect(f.cs()).ok()) << f.dump();
     SQLHSTMT stmt = SQL_NULL_HSTMT;
@@ -259,7 +286,8 @@ TEST_F(RetryFake, TransientPreparedStatementIsRetriedWithItsParameters) {
     ASSERT_TRUE(SQL_SUCCEEDED(SQLPrepare(stmt, (SQLCHAR*)"INSERT INTO t VALUES (?)", SQL_NTS)));
     SQLINTEGER value = 41;
     SQLLEN ind = 0;
-    ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(stmt, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &value, 0, &ind)));
+    ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(stmt, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER,
+                                               0, 0, &value, 0, &ind)));
     SQLRETURN rc = SQLExecute(stmt);
     EXPECT_EQ(rc, SQL_SUCCESS) << to_string(diag_records(SQL_HANDLE_STMT, stmt)) << f.dump();
     SQLFreeHandle(SQL_HANDLE_STMT, stmt);
@@ -314,7 +342,8 @@ TEST_F(RetryFake, DeadlockInsideATransactionIsReturnedAsIs) {
 }
 
 TEST_F(RetryFake, StatementGivesUpAfterMaxAttempts) {
-    Fake f("deadlock_max", {{"RetryMaxAttempts", "3"}, {"FailExecute", "10:40001:1213:[Fake]Deadlock found"}});
+    Fake f("deadlock_max",
+           {{"RetryMaxAttempts", "3"}, {"FailExecute", "10:40001:1213:[Fake]Deadlock found"}});
     Connection c;
     ASSERT_TRUE(c.connect(f.cs()).ok()) << f.dump();
     ExecResult r = c.exec("INSERT INTO t VALUES (1)");
@@ -323,11 +352,13 @@ TEST_F(RetryFake, StatementGivesUpAfterMaxAttempts) {
     ASSERT_GE(r.diags.size(), 2u) << to_string(r.diags);
     EXPECT_EQ(r.diags.front().state, "40001");
     EXPECT_EQ(r.diags.back().state, "40001");
-    EXPECT_TRUE(contains(r.diags.back().message, "[odbc-retry] gave up after 3 attempts")) << to_string(r.diags);
+    EXPECT_TRUE(contains(r.diags.back().message, "[odbc-retry] gave up after 3 attempts"))
+        << to_string(r.diags);
     EXPECT_EQ(retry_lines(f.retry_log()).size(), 2u) << f.dump();
     auto gave_up = give_up_lines(f.retry_log());
     ASSERT_EQ(gave_up.size(), 1u) << f.dump();
-    EXPECT_TRUE(contains(gave_up[0], "execdirect failed: [odbc-retry] gave up after 3 attempts")) << gave_up[0];
+    EXPECT_TRUE(contains(gave_up[0], "execdirect failed: [odbc-retry] gave up after 3 attempts"))
+        << gave_up[0];
 }
 
 TEST_F(RetryFake, TimeoutRecordIsNeverRetried) {
@@ -361,10 +392,11 @@ TEST_F(RetryFake, SecretsAreMaskedInTheLog) {
     // A target whose messages quote the password (some do, echoing a connection string): the
     // retry lines must mask it. The password comes from odbc.ini, as an operator would set it.
     const std::string secret = "Fk7SecretPw93";
-    Fake f("secret", {{"PWD", secret},
-                      {"LogLevel", "debug"},
-                      {"FailConnect", "2:08001:101:could not connect with PWD=" + secret + ": refused"},
-                      {"FailExecute", "1:40001:1213:deadlock (login " + secret + ")"}});
+    Fake f("secret",
+           {{"PWD", secret},
+            {"LogLevel", "debug"},
+            {"FailConnect", "2:08001:101:could not connect with PWD=" + secret + ": refused"},
+            {"FailExecute", "1:40001:1213:deadlock (login " + secret + ")"}});
     Connection c;
     ConnectResult r = c.connect(f.cs());
     ASSERT_TRUE(r.ok()) << to_string(r.diags) << f.dump();
@@ -379,13 +411,15 @@ TEST_F(RetryFake, SecretsAreMaskedInTheLog) {
 // The driver family (which built-in rules apply, which timeout keys protect a connect) comes from
 // the target driver named by TargetDriver, not from whatever DSN comes first in odbc.ini.
 TEST_F(RetryFake, TargetDriverFamilyIsDetectedFromTheDriver) {
-    Fake f("family", {{"RetryMaxAttempts", "2"}, {"FailConnect", "1:08001:101:could not connect to server"}});
+    Fake f("family",
+           {{"RetryMaxAttempts", "2"}, {"FailConnect", "1:08001:101:could not connect to server"}});
     Connection c;
     ConnectResult r = c.connect(f.cs());
     ASSERT_TRUE(r.ok()) << to_string(r.diags) << f.dump();
     auto retries = retry_lines(f.retry_log());
     ASSERT_EQ(retries.size(), 1u) << f.dump();
-    EXPECT_TRUE(contains(retries[0], "target=driver ODBC Fake (generic://-:-/" + f.database + ")")) << retries[0];
+    EXPECT_TRUE(contains(retries[0], "target=driver ODBC Fake (generic://-:-/" + f.database + ")"))
+        << retries[0];
 }
 
 }  // namespace

@@ -50,7 +50,9 @@ std::string environment_problems(std::initializer_list<const char*> extra) {
     return out;
 }
 
-std::string password() { return env_value("ORT_DB_PASSWORD"); }
+std::string password() {
+    return env_value("ORT_DB_PASSWORD");
+}
 
 // ---- files and text --------------------------------------------------------------------------
 
@@ -84,13 +86,19 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
 int count_of(const std::string& text, const std::string& needle) {
     if (needle.empty()) return 0;
     int n = 0;
-    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+    for (size_t at = text.find(needle); at != std::string::npos;
+         at = text.find(needle, at + needle.size()))
+        ++n;
     return n;
 }
 
-bool contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+bool contains(const std::string& text, const std::string& needle) {
+    return text.find(needle) != std::string::npos;
+}
 
-std::vector<std::string> retry_lines(const std::string& log) { return lines_with(log, "; retrying in "); }
+std::vector<std::string> retry_lines(const std::string& log) {
+    return lines_with(log, "; retrying in ");
+}
 
 std::vector<std::string> give_up_lines(const std::string& log) {
     std::vector<std::string> out;
@@ -182,7 +190,8 @@ void Workspace::add_dsn(const std::string& name, const KeyValues& keys) {
     rewrite();
 }
 
-void Workspace::clone_dsn(const std::string& name, const std::string& from, const KeyValues& overrides) {
+void Workspace::clone_dsn(const std::string& name, const std::string& from,
+                          const KeyValues& overrides) {
     KeyValues keys = original_section(from);
     for (auto& [k, v] : overrides) {
         bool replaced = false;
@@ -200,7 +209,8 @@ std::string Workspace::unique(const std::string& prefix) {
 void Workspace::rewrite() {
     std::string text = original_ini_text_;
     if (!text.empty() && text.back() != '\n') text += '\n';
-    text += "\n; ---- added by the retry integration test (pid " + std::to_string(getpid()) + ") ----\n";
+    text += "\n; ---- added by the retry integration test (pid " + std::to_string(getpid()) +
+            ") ----\n";
     for (auto& [name, keys] : added_) {
         text += "[" + name + "]\n";
         for (auto& [k, v] : keys) text += k + "=" + v + "\n";
@@ -216,7 +226,8 @@ void finish_workspace(bool passed) {
         std::error_code ec;
         std::filesystem::remove_all(g_workspace->dir(), ec);
     } else {
-        std::cerr << "retry tests: the workspace (odbc.ini, logs) is kept in " << g_workspace->dir() << "\n";
+        std::cerr << "retry tests: the workspace (odbc.ini, logs) is kept in " << g_workspace->dir()
+                  << "\n";
     }
 }
 
@@ -229,19 +240,27 @@ KeyValues log_keys(const std::string& log, const std::string& level) {
 std::string to_string(const std::vector<Diag>& records) {
     if (records.empty()) return "(no diagnostic records)";
     std::string out;
-    for (auto& r : records) out += "  " + r.state + " / " + std::to_string(r.native) + " / " + r.message + "\n";
+    for (auto& r : records)
+        out += "  " + r.state + " / " + std::to_string(r.native) + " / " + r.message + "\n";
     return out;
 }
 
 std::string rc_name(SQLRETURN rc) {
     switch (rc) {
-        case SQL_SUCCESS: return "SQL_SUCCESS";
-        case SQL_SUCCESS_WITH_INFO: return "SQL_SUCCESS_WITH_INFO";
-        case SQL_ERROR: return "SQL_ERROR";
-        case SQL_INVALID_HANDLE: return "SQL_INVALID_HANDLE";
-        case SQL_NO_DATA: return "SQL_NO_DATA";
-        case SQL_NEED_DATA: return "SQL_NEED_DATA";
-        case SQL_STILL_EXECUTING: return "SQL_STILL_EXECUTING";
+        case SQL_SUCCESS:
+            return "SQL_SUCCESS";
+        case SQL_SUCCESS_WITH_INFO:
+            return "SQL_SUCCESS_WITH_INFO";
+        case SQL_ERROR:
+            return "SQL_ERROR";
+        case SQL_INVALID_HANDLE:
+            return "SQL_INVALID_HANDLE";
+        case SQL_NO_DATA:
+            return "SQL_NO_DATA";
+        case SQL_NEED_DATA:
+            return "SQL_NEED_DATA";
+        case SQL_STILL_EXECUTING:
+            return "SQL_STILL_EXECUTING";
     }
     return "rc " + std::to_string(rc);
 }
@@ -294,9 +313,10 @@ ConnectResult Connection::connect(const std::string& connection_string) {
     std::vector<SQLCHAR> out(4096);
     SQLSMALLINT out_length = 0;
     auto t0 = Clock::now();
-    r.rc = SQLDriverConnect(dbc_, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
-                            SQL_NTS, out.data(), static_cast<SQLSMALLINT>(out.size()), &out_length,
-                            SQL_DRIVER_NOPROMPT);
+    r.rc = SQLDriverConnect(
+        dbc_, nullptr, reinterpret_cast<SQLCHAR*>(const_cast<char*>(connection_string.c_str())),
+        SQL_NTS, out.data(), static_cast<SQLSMALLINT>(out.size()), &out_length,
+        SQL_DRIVER_NOPROMPT);
     r.elapsed = since(t0);
     if (r.rc != SQL_SUCCESS) r.diags = diag_records(SQL_HANDLE_DBC, dbc_);
     if (SQL_SUCCEEDED(r.rc)) {
@@ -322,7 +342,8 @@ ExecResult Connection::exec(const std::string& sql, std::optional<SQLULEN> query
         return r;
     }
     if (query_timeout)
-        SQLSetStmtAttr(stmt, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(*query_timeout), 0);
+        SQLSetStmtAttr(stmt, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(*query_timeout),
+                       0);
     auto t0 = Clock::now();
     r.rc = SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
     r.elapsed = since(t0);
@@ -341,7 +362,8 @@ ExecResult Connection::query(const std::string& sql, std::optional<SQLULEN> quer
         return r;
     }
     if (query_timeout)
-        SQLSetStmtAttr(stmt, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(*query_timeout), 0);
+        SQLSetStmtAttr(stmt, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(*query_timeout),
+                       0);
     auto t0 = Clock::now();
     r.rc = SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
     while (SQL_SUCCEEDED(r.rc)) {
@@ -361,12 +383,15 @@ std::vector<std::string> Connection::column(const std::string& sql) {
     std::vector<std::string> out;
     SQLHSTMT stmt = SQL_NULL_HSTMT;
     if (!SQL_SUCCEEDED(SQLAllocHandle(SQL_HANDLE_STMT, dbc_, &stmt))) {
-        ADD_FAILURE() << "SQLAllocHandle(STMT) failed:\n" << to_string(diag_records(SQL_HANDLE_DBC, dbc_));
+        ADD_FAILURE() << "SQLAllocHandle(STMT) failed:\n"
+                      << to_string(diag_records(SQL_HANDLE_DBC, dbc_));
         return out;
     }
-    SQLRETURN rc = SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
+    SQLRETURN rc =
+        SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql.c_str())), SQL_NTS);
     if (!SQL_SUCCEEDED(rc)) {
-        ADD_FAILURE() << sql << " -> " << rc_name(rc) << "\n" << to_string(diag_records(SQL_HANDLE_STMT, stmt));
+        ADD_FAILURE() << sql << " -> " << rc_name(rc) << "\n"
+                      << to_string(diag_records(SQL_HANDLE_STMT, stmt));
         SQLFreeHandle(SQL_HANDLE_STMT, stmt);
         return out;
     }
@@ -387,7 +412,8 @@ std::string Connection::scalar(const std::string& sql) {
 
 SQLRETURN Connection::set_autocommit(bool on) {
     return SQLSetConnectAttr(dbc_, SQL_ATTR_AUTOCOMMIT,
-                             reinterpret_cast<SQLPOINTER>(static_cast<SQLULEN>(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF)),
+                             reinterpret_cast<SQLPOINTER>(
+                                 static_cast<SQLULEN>(on ? SQL_AUTOCOMMIT_ON : SQL_AUTOCOMMIT_OFF)),
                              0);
 }
 
@@ -402,8 +428,8 @@ ExecResult Connection::end_tran(bool commit) {
 
 // ---- processes ---------------------------------------------------------------------------------
 
-CommandResult run_command(const std::vector<std::string>& argv, const std::string& input, std::chrono::seconds limit,
-                          const std::vector<std::string>& extra_env) {
+CommandResult run_command(const std::vector<std::string>& argv, const std::string& input,
+                          std::chrono::seconds limit, const std::vector<std::string>& extra_env) {
     CommandResult result;
     int in_pipe[2], out_pipe[2];
     if (pipe2(in_pipe, O_CLOEXEC) != 0) return result;
@@ -452,7 +478,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     auto deadline = Clock::now() + limit;
     bool killed = false;
     for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
         if (left <= 0) {
             kill(-pid, SIGKILL);
             killed = true;
@@ -479,7 +506,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::strin
     return result;
 }
 
-CommandResult run_script(const std::string& name, const std::vector<std::string>& args, const std::string& input) {
+CommandResult run_script(const std::string& name, const std::vector<std::string>& args,
+                         const std::string& input) {
     std::vector<std::string> argv{"bash", env_value("ORT_ROOT") + "/scripts/" + name};
     argv.insert(argv.end(), args.begin(), args.end());
     return run_command(argv, input);
@@ -500,15 +528,16 @@ std::string maria_admin(const std::string& sql) {
 std::string sql_literal(const std::string& text) {
     std::string out = "'";
     for (char c : text) {
-        if (c == '\\') ADD_FAILURE() << "sql_literal: backslashes are quoted differently by the servers";
+        if (c == '\\')
+            ADD_FAILURE() << "sql_literal: backslashes are quoted differently by the servers";
         if (c == '\'') out += '\'';
         out += c;
     }
     return out + "'";
 }
 
-CommandResult run_self(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-                       std::chrono::seconds limit) {
+CommandResult run_self(const std::vector<std::string>& args,
+                       const std::vector<std::string>& extra_env, std::chrono::seconds limit) {
     char self[4096] = {};
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
     if (n <= 0) return {};
@@ -519,7 +548,9 @@ CommandResult run_self(const std::vector<std::string>& args, const std::vector<s
 
 ServerRestorer::~ServerRestorer() {
     CommandResult r = run_script(script_, {"start"});
-    if (r.status != 0) ADD_FAILURE() << "scripts/" << script_ << " start failed (the server stays down!):\n" << r.output;
+    if (r.status != 0)
+        ADD_FAILURE() << "scripts/" << script_ << " start failed (the server stays down!):\n"
+                      << r.output;
 }
 
 // ---- network ---------------------------------------------------------------------------------

@@ -39,13 +39,13 @@ std::string env_value(const char* name);
 std::string environment_problems(std::initializer_list<const char*> extra = {});
 
 // Fails the current test (and returns from it) when the environment is incomplete.
-#define ORT_REQUIRE_ENV(...)                                                                  \
-    do {                                                                                      \
-        std::string ort_problems_ = ::ort_retry::environment_problems({__VA_ARGS__});         \
-        if (!ort_problems_.empty())                                                           \
-            FAIL() << "missing runtime environment (source scripts/lib/env.sh and run "       \
-                      "scripts/servers start, or run scripts/test):\n"                        \
-                   << ort_problems_;                                                          \
+#define ORT_REQUIRE_ENV(...)                                                            \
+    do {                                                                                \
+        std::string ort_problems_ = ::ort_retry::environment_problems({__VA_ARGS__});   \
+        if (!ort_problems_.empty())                                                     \
+            FAIL() << "missing runtime environment (source scripts/lib/env.sh and run " \
+                      "scripts/servers start, or run scripts/test):\n"                  \
+                   << ort_problems_;                                                    \
     } while (0)
 
 std::string password();  // $ORT_DB_PASSWORD
@@ -128,7 +128,9 @@ struct ExecResult {
     SQLRETURN rc = SQL_ERROR;
     std::vector<Diag> diags;
     std::chrono::milliseconds elapsed{0};
-    bool ok() const { return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA; }
+    bool ok() const {
+        return rc == SQL_SUCCESS || rc == SQL_SUCCESS_WITH_INFO || rc == SQL_NO_DATA;
+    }
 };
 
 class Connection {
@@ -162,7 +164,7 @@ class Connection {
 // ---- processes ---------------------------------------------------------------------------------
 
 struct CommandResult {
-    int status = -1;  // exit status, or -1 when it could not run / was killed
+    int status = -1;     // exit status, or -1 when it could not run / was killed
     std::string output;  // stdout and stderr
 };
 // Runs argv (no shell), feeding `input` on stdin, with a time limit.
@@ -180,7 +182,8 @@ std::string maria_admin(const std::string& sql);
 std::string sql_literal(const std::string& text);
 
 // The test binary itself, run with `args` (it is also a helper program: see retry_main.cpp).
-CommandResult run_self(const std::vector<std::string>& args, const std::vector<std::string>& extra_env = {},
+CommandResult run_self(const std::vector<std::string>& args,
+                       const std::vector<std::string>& extra_env = {},
                        std::chrono::seconds limit = std::chrono::seconds(60));
 
 // Starts the server again (and waits until it accepts connections) when the object goes, also

@@ -62,7 +62,9 @@ class LogWindow {
     size_t start_;
 };
 
-Log own_log(const std::string& tag) { return Log{Workspace::get().path(Workspace::get().unique(tag) + ".log")}; }
+Log own_log(const std::string& tag) {
+    return Log{Workspace::get().path(Workspace::get().unique(tag) + ".log")};
+}
 
 // Every diagnostic record the scenarios saw (the secrets test checks them).
 std::mutex g_seen_mutex;
@@ -88,7 +90,8 @@ ExecResult exec_seen(Connection& c, const std::string& sql) {
 }
 
 // A DSN through odbc-retry to `target`, logging to `log`, with `extra` keys.
-std::string retry_dsn(const std::string& tag, const std::string& target, const Log& log, const KeyValues& extra = {}) {
+std::string retry_dsn(const std::string& tag, const std::string& target, const Log& log,
+                      const KeyValues& extra = {}) {
     Workspace& w = Workspace::get();
     std::string name = w.unique("retry_" + tag + "_");
     KeyValues keys{{"Driver", "ODBC Retry"}, {"TargetDSN", target}};
@@ -136,10 +139,11 @@ void connect_while_server_starts(const Backend& b, const Log& log) {
     EXPECT_EQ(c.scalar("SELECT 1"), "1");
 }
 
-// ---- 2. fatal errors: one attempt, the target's own records ---------------------------------------
+// ---- 2. fatal errors: one attempt, the target's own records
+// ---------------------------------------
 
-void fatal_connect(const Backend& b, const Log& log, const std::string& tag, const KeyValues& overrides,
-                   const std::string& expected_text) {
+void fatal_connect(const Backend& b, const Log& log, const std::string& tag,
+                   const KeyValues& overrides, const std::string& expected_text) {
     LogWindow window(log);
     std::string direct = direct_dsn(b, tag, overrides);
     std::string dsn = retry_dsn(tag, direct, log);
@@ -174,7 +178,8 @@ void missing_database(const Backend& b, const Log& log) {
 }
 
 // The application gives the (wrong) password in its connection string.
-void wrong_password_in_connection_string(const Backend& b, const Log& log, const std::string& wrong) {
+void wrong_password_in_connection_string(const Backend& b, const Log& log,
+                                         const std::string& wrong) {
     LogWindow window(log);
     std::string dsn = retry_dsn("badpw_cs", b.direct_dsn, log);
     Connection c;
@@ -184,7 +189,8 @@ void wrong_password_in_connection_string(const Backend& b, const Log& log, const
     EXPECT_TRUE(retry_lines(window.text()).empty()) << dump(log, window);
 }
 
-// ---- 3. too many connections ---------------------------------------------------------------------
+// ---- 3. too many connections
+// ---------------------------------------------------------------------
 
 // A user of its own with a connection limit of 2 (so that other tests using the server are not
 // limited), dropped at the end.
@@ -196,12 +202,14 @@ class LimitedUser {
             pg_admin("CREATE ROLE " + name_ + " LOGIN PASSWORD " + pw + " CONNECTION LIMIT 2;");
         else
             maria_admin("CREATE USER '" + name_ + "'@'127.0.0.1' IDENTIFIED BY " + pw +
-                        " WITH MAX_USER_CONNECTIONS 2;\nGRANT ALL PRIVILEGES ON `" + env_value("ORT_DB_NAME") +
-                        "`.* TO '" + name_ + "'@'127.0.0.1';");
+                        " WITH MAX_USER_CONNECTIONS 2;\nGRANT ALL PRIVILEGES ON `" +
+                        env_value("ORT_DB_NAME") + "`.* TO '" + name_ + "'@'127.0.0.1';");
     }
     ~LimitedUser() {
-        if (b_.postgres) pg_admin("DROP ROLE IF EXISTS " + name_ + ";");
-        else maria_admin("DROP USER IF EXISTS '" + name_ + "'@'127.0.0.1';");
+        if (b_.postgres)
+            pg_admin("DROP ROLE IF EXISTS " + name_ + ";");
+        else
+            maria_admin("DROP USER IF EXISTS '" + name_ + "'@'127.0.0.1';");
     }
     const std::string& name() const { return name_; }
 
@@ -236,7 +244,8 @@ void too_many_connections(const Backend& b, const Log& log) {
     auto retries = retry_lines(window.text());
     ASSERT_GE(retries.size(), 1u) << dump(log, window);
     EXPECT_TRUE(contains(retries[0], "class=transient")) << retries[0];
-    EXPECT_TRUE(contains(retries[0], b.postgres ? "too many connections for role" : "native=1226")) << retries[0];
+    EXPECT_TRUE(contains(retries[0], b.postgres ? "too many connections for role" : "native=1226"))
+        << retries[0];
     EXPECT_EQ(c.scalar("SELECT 1"), "1");
 }
 
@@ -252,11 +261,13 @@ void silent_server(const Backend& b, const Log& log) {
     ConnectResult r = connect_seen(c, "DSN=" + dsn);
     ASSERT_EQ(r.rc, SQL_ERROR) << dump(log, window);
     EXPECT_LT(r.elapsed, 6s) << dump(log, window);
-    EXPECT_GE(r.elapsed, 2s) << "it tried until the deadline\n" << to_string(r.diags) << dump(log, window);
+    EXPECT_GE(r.elapsed, 2s) << "it tried until the deadline\n"
+                             << to_string(r.diags) << dump(log, window);
     EXPECT_GE(listener.accepted(), 1);
     ASSERT_FALSE(r.diags.empty());
     EXPECT_EQ(r.diags.back().state, "08001") << to_string(r.diags);
-    EXPECT_TRUE(contains(r.diags.back().message, "[odbc-retry] gave up after")) << to_string(r.diags);
+    EXPECT_TRUE(contains(r.diags.back().message, "[odbc-retry] gave up after"))
+        << to_string(r.diags);
     auto gave_up = give_up_lines(window.text());
     ASSERT_EQ(gave_up.size(), 1u) << dump(log, window);
     EXPECT_TRUE(contains(gave_up[0], "gave up after")) << gave_up[0];
@@ -282,15 +293,19 @@ void silent_server_through_target_driver(const Log& log) {
     for (auto& kv : log_keys(log.path, log.level)) keys.push_back(kv);
     w.add_dsn(dsn, keys);
     LogWindow window(log);
-    CommandResult child = run_self({"--child", "connect", "DSN=ort_retry_no_such_dsn", "DSN=" + dsn},
-                                   {"ORT_RETRY_CHILD=1"}, std::chrono::seconds(20));
-    ASSERT_EQ(child.status, 0) << "the connect hung (no hang protection)\n" << child.output << dump(log, window);
+    CommandResult child =
+        run_self({"--child", "connect", "DSN=ort_retry_no_such_dsn", "DSN=" + dsn},
+                 {"ORT_RETRY_CHILD=1"}, std::chrono::seconds(20));
+    ASSERT_EQ(child.status, 0) << "the connect hung (no hang protection)\n"
+                               << child.output << dump(log, window);
     EXPECT_TRUE(contains(child.output, "rc=SQL_ERROR")) << child.output;
     EXPECT_TRUE(contains(child.output, "[odbc-retry] gave up after")) << child.output;
     auto ms = lines_with(child.output, "ms=");
     ASSERT_EQ(ms.size(), 1u) << child.output;
     EXPECT_LT(std::stol(ms[0].substr(3)), 6000) << child.output;
-    EXPECT_TRUE(contains(window.text(), "(mysql://127.0.0.1:" + std::to_string(listener.port()) + "/")) << dump(log, window);
+    EXPECT_TRUE(
+        contains(window.text(), "(mysql://127.0.0.1:" + std::to_string(listener.port()) + "/"))
+        << dump(log, window);
 }
 
 // TargetDriver=MariaDB and a closed port: "Can't connect" (HY000 / 2002) is transient for the
@@ -317,11 +332,13 @@ void closed_port_through_target_driver(const Log& log) {
     ASSERT_EQ(r.rc, SQL_ERROR);
     EXPECT_TRUE(contains(to_string(r.diags), "Can't connect")) << to_string(r.diags);
     ASSERT_FALSE(r.diags.empty());
-    EXPECT_TRUE(contains(r.diags.back().message, "[odbc-retry] gave up after 3 attempts")) << to_string(r.diags);
+    EXPECT_TRUE(contains(r.diags.back().message, "[odbc-retry] gave up after 3 attempts"))
+        << to_string(r.diags);
     auto retries = retry_lines(window.text());
     ASSERT_EQ(retries.size(), 2u) << dump(log, window);
     EXPECT_TRUE(contains(retries[0], "rule=\"mysql: 2002")) << retries[0];
-    EXPECT_TRUE(contains(retries[0], "(mysql://127.0.0.1:" + std::to_string(port) + "/")) << retries[0];
+    EXPECT_TRUE(contains(retries[0], "(mysql://127.0.0.1:" + std::to_string(port) + "/"))
+        << retries[0];
 }
 
 // ---- 5. a deadlock in autocommit ---------------------------------------------------------------
@@ -362,7 +379,8 @@ void deadlock_victim_is_retried(const Backend& b, const Log& log) {
     // A without psqlODBC's per-statement savepoints (Protocol 7.4-2, the default): releasing one
     // ends the subtransaction that holds row 1, B wakes up and waits again on A's transaction,
     // and its deadlock timer restarts after A's.
-    std::string a_dsn = b.postgres ? direct_dsn(b, "deadlock_a", {{"Protocol", "7.4-1"}}) : std::string(b.direct_dsn);
+    std::string a_dsn = b.postgres ? direct_dsn(b, "deadlock_a", {{"Protocol", "7.4-1"}})
+                                   : std::string(b.direct_dsn);
     Connection a;
     ASSERT_TRUE(connect_seen(a, "DSN=" + a_dsn).ok());
     ASSERT_TRUE(SQL_SUCCEEDED(a.set_autocommit(false)));
@@ -372,16 +390,21 @@ void deadlock_victim_is_retried(const Backend& b, const Log& log) {
     Connection bconn;
     ASSERT_TRUE(connect_seen(bconn, "DSN=" + dsn).ok());
     std::string victim_sql =
-        b.postgres ? "DO $$BEGIN UPDATE " + table + " SET v = v + 1 WHERE id = 2; UPDATE " + table +
-                         " SET v = v + 1 WHERE id = 1; END$$"
-                   : "UPDATE " + table + " SET v = v + 1 WHERE id IN (1, 2) ORDER BY id DESC";  // a range scan backwards
+        b.postgres
+            ? "DO $$BEGIN UPDATE " + table + " SET v = v + 1 WHERE id = 2; UPDATE " + table +
+                  " SET v = v + 1 WHERE id = 1; END$$"
+            : "UPDATE " + table +
+                  " SET v = v + 1 WHERE id IN (1, 2) ORDER BY id DESC";  // a range scan backwards
     ExecResult rb;
     std::thread tb([&] { rb = exec_seen(bconn, victim_sql); });
     std::string waiting_sql =
-        b.postgres ? "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> "
-                     "pg_backend_pid() AND query LIKE '%" + table + " SET v = v + 1 WHERE id = 2%'"
-                   : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE id <> connection_id() AND "
-                     "command = 'Query' AND info LIKE '%" + table + " SET v = v + 1 WHERE id IN (1, 2)%'";
+        b.postgres
+            ? "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> "
+              "pg_backend_pid() AND query LIKE '%" +
+                  table + " SET v = v + 1 WHERE id = 2%'"
+            : "SELECT count(*) FROM information_schema.PROCESSLIST WHERE id <> connection_id() AND "
+              "command = 'Query' AND info LIKE '%" +
+                  table + " SET v = v + 1 WHERE id IN (1, 2)%'";
     bool waiting = wait_until([&] { return setup.scalar(waiting_sql) != "0"; }, 10s);
     EXPECT_TRUE(waiting) << "B never waited for A's lock";
     // PostgreSQL: B's deadlock check (deadlock_timeout after B began to wait) must come well
@@ -421,8 +444,9 @@ void query_timeout_not_retried(const Backend& b, const Log& log) {
         ASSERT_TRUE(c.exec("SET max_statement_time = 1").ok());
     }
     ExecResult r = b.postgres ? c.query("SELECT pg_sleep(5)", 1)
-                              : c.query("SELECT count(*) FROM information_schema.columns a, "
-                                        "information_schema.columns b, information_schema.columns c");
+                              : c.query(
+                                    "SELECT count(*) FROM information_schema.columns a, "
+                                    "information_schema.columns b, information_schema.columns c");
     seen(r.diags);
     ASSERT_EQ(r.rc, SQL_ERROR) << to_string(r.diags);
     ASSERT_FALSE(r.diags.empty());
@@ -436,12 +460,13 @@ void query_timeout_not_retried(const Backend& b, const Log& log) {
     EXPECT_EQ(c.scalar("SELECT 1"), "1") << "the connection is still usable";
 }
 
-// ---- 6. circuit breaker ---------------------------------------------------------------------------
+// ---- 6. circuit breaker
+// ---------------------------------------------------------------------------
 
 bool says_breaker(const std::vector<Diag>& diags) {
     return std::any_of(diags.begin(), diags.end(), [](const Diag& d) {
-        return d.state == "08001" && contains(d.message, "circuit breaker") && contains(d.message, "open") &&
-               contains(d.message, "next probe in");
+        return d.state == "08001" && contains(d.message, "circuit breaker") &&
+               contains(d.message, "open") && contains(d.message, "next probe in");
     });
 }
 
@@ -471,14 +496,17 @@ void circuit_breaker(const Backend& b, const Log& log) {
         ConnectResult r = connect_seen(c, "DSN=" + dsn);
         ASSERT_EQ(r.rc, SQL_ERROR);
         EXPECT_LT(r.elapsed, 50ms) << "an open circuit fails fast";
-        std::cout << "[ info     ] a connect to the open circuit failed in " << r.elapsed.count() << " ms\n";
+        std::cout << "[ info     ] a connect to the open circuit failed in " << r.elapsed.count()
+                  << " ms\n";
         EXPECT_TRUE(says_breaker(r.diags)) << to_string(r.diags);
-        EXPECT_FALSE(contains(to_string(r.diags), refused)) << "no attempt was made\n" << to_string(r.diags);
+        EXPECT_FALSE(contains(to_string(r.diags), refused)) << "no attempt was made\n"
+                                                            << to_string(r.diags);
     }
     {
         // Another process (same state directory) fails fast at once.
         std::string warmup = "DSN=" + retry_dsn("breaker_warmup", b.direct_dsn, log);
-        CommandResult child = run_self({"--child", "connect", warmup, "DSN=" + dsn}, {"ORT_RETRY_CHILD=1"});
+        CommandResult child =
+            run_self({"--child", "connect", warmup, "DSN=" + dsn}, {"ORT_RETRY_CHILD=1"});
         ASSERT_EQ(child.status, 0) << child.output;
         EXPECT_TRUE(contains(child.output, "rc=SQL_ERROR")) << child.output;
         EXPECT_TRUE(contains(child.output, "circuit breaker")) << child.output;
@@ -494,7 +522,8 @@ void circuit_breaker(const Backend& b, const Log& log) {
         Connection c;
         ConnectResult r = connect_seen(c, "DSN=" + dsn);
         ASSERT_EQ(r.rc, SQL_ERROR);
-        EXPECT_TRUE(contains(to_string(r.diags), refused)) << "the probe reached the port\n" << to_string(r.diags);
+        EXPECT_TRUE(contains(to_string(r.diags), refused)) << "the probe reached the port\n"
+                                                           << to_string(r.diags);
         EXPECT_FALSE(says_breaker(r.diags)) << to_string(r.diags);
         Connection c2;
         ConnectResult r2 = connect_seen(c2, "DSN=" + dsn);
@@ -575,7 +604,8 @@ void no_secrets(const Backend& b) {
         circuit_breaker(b, log);
     }
     std::string text = read_file(log.path);
-    EXPECT_GE(retry_lines(text).size(), 3u) << "the log must hold the scenarios' retry lines\n" << text;
+    EXPECT_GE(retry_lines(text).size(), 3u) << "the log must hold the scenarios' retry lines\n"
+                                            << text;
     EXPECT_TRUE(contains(text, "] connected ") || contains(text, " connected dsn=")) << text;
     EXPECT_EQ(count_of(text, pw), 0) << "the password is in the log " << log.path;
     EXPECT_EQ(count_of(text, wrong), 0) << "the wrong password is in the log " << log.path;

@@ -122,8 +122,8 @@ TEST(StatsFile, NamesAndProcessStartTimes) {
     ASSERT_TRUE(id);
     EXPECT_EQ(id->first, 123);
     EXPECT_EQ(id->second, 456u);
-    for (const char* bad : {"stats-", "stats-1", "stats-1-", "stats--1", "stats-a-1", "stats-1-2.tmp", "breakers-v1",
-                            "stats-0-5"})
+    for (const char* bad : {"stats-", "stats-1", "stats-1-", "stats--1", "stats-a-1",
+                            "stats-1-2.tmp", "breakers-v1", "stats-0-5"})
         EXPECT_FALSE(parse_stats_file_name(bad)) << bad;
     auto mine = process_start_ticks(::getpid());
     ASSERT_TRUE(mine);
@@ -146,7 +146,8 @@ TEST(StatsFile, TwoProcessesAreSummedPerTarget) {
             TargetState& t = target_state(key, DriverFamily::Postgres, settings_with(10, true));
             if (t.stats_path().empty()) ::_exit(10);
             t.counters().connects.fetch_add(1, std::memory_order_relaxed);
-            t.counters().connect_retries.fetch_add(static_cast<std::uint64_t>(retries), std::memory_order_relaxed);
+            t.counters().connect_retries.fetch_add(static_cast<std::uint64_t>(retries),
+                                                   std::memory_order_relaxed);
             t.budget().record_failure();
             // A second target in one of them.
             if (retries == 3)
@@ -195,7 +196,9 @@ TEST(StatsFile, TwoProcessesAreSummedPerTarget) {
 
 TEST(StatsFile, ReaderCanLeaveStaleFiles) {
     TempDir dir;
-    Child a(dir.path(), [] { target_state("generic://h:1/d", DriverFamily::Generic, settings_with(0, false)); });
+    Child a(dir.path(), [] {
+        target_state("generic://h:1/d", DriverFamily::Generic, settings_with(0, false));
+    });
     a.exit_without_cleanup();
     ScanOptions keep;
     keep.remove_stale = false;
@@ -212,7 +215,9 @@ TEST(StatsFile, FileOfAReusedPidIsStale) {
     // A file that names this (live) process's pid with another start time belongs to a dead
     // process whose pid was reused.
     TempDir dir;
-    Child a(dir.path(), [] { target_state("generic://h:1/d", DriverFamily::Generic, settings_with(0, false)); });
+    Child a(dir.path(), [] {
+        target_state("generic://h:1/d", DriverFamily::Generic, settings_with(0, false));
+    });
     a.exit_without_cleanup();
     auto files = stats_files(dir.path());
     ASSERT_EQ(files.size(), 1u);
@@ -229,7 +234,8 @@ TEST(StatsFile, AForkedChildKeepsTheFileOfItsDeadParent) {
     int grandchild_pid_pipe[2];
     ASSERT_EQ(::pipe(grandchild_pid_pipe), 0);
     Child parent(dir.path(), [&] {
-        TargetState& t = target_state("generic://h:1/d", DriverFamily::Generic, settings_with(0, false));
+        TargetState& t =
+            target_state("generic://h:1/d", DriverFamily::Generic, settings_with(0, false));
         t.counters().connects.fetch_add(7);
         pid_t g = ::fork();
         if (g == 0) {
@@ -241,7 +247,8 @@ TEST(StatsFile, AForkedChildKeepsTheFileOfItsDeadParent) {
         }
     });
     pid_t grandchild = 0;
-    ASSERT_EQ(::read(grandchild_pid_pipe[0], &grandchild, sizeof grandchild), static_cast<ssize_t>(sizeof grandchild));
+    ASSERT_EQ(::read(grandchild_pid_pipe[0], &grandchild, sizeof grandchild),
+              static_cast<ssize_t>(sizeof grandchild));
     struct KillOnExit {
         pid_t pid;
         ~KillOnExit() { ::kill(pid, SIGKILL); }
@@ -286,7 +293,8 @@ TEST(StatsFile, BreakerStateIsReadableInBothModes) {
     ASSERT_EQ(summary.size(), 2u);
     for (const auto& s : summary) {
         SCOPED_TRACE(s.key);
-        EXPECT_EQ(s.breaker_mode, s.key.find("shared") != std::string::npos ? BreakerMode::Shared : BreakerMode::Slot);
+        EXPECT_EQ(s.breaker_mode, s.key.find("shared") != std::string::npos ? BreakerMode::Shared
+                                                                            : BreakerMode::Slot);
         ASSERT_TRUE(s.breaker.known);
         EXPECT_EQ(s.breaker.state, BreakerState::Open);
         EXPECT_EQ(s.breaker.consecutive_failures, 3);
@@ -295,7 +303,9 @@ TEST(StatsFile, BreakerStateIsReadableInBothModes) {
         EXPECT_GT(s.breaker.retry_in.count(), 50000);
     }
     // No breaker at all.
-    Child c(dir.path(), [] { target_state("postgres://none:1/d", DriverFamily::Postgres, settings_with(0, true)); });
+    Child c(dir.path(), [] {
+        target_state("postgres://none:1/d", DriverFamily::Postgres, settings_with(0, true));
+    });
     summary = summarize(scan_stats(dir.path()), std::chrono::steady_clock::now());
     for (const auto& s : summary)
         if (s.key == "postgres://none:1/d") {
@@ -308,8 +318,8 @@ TEST(StatsFile, AFullTableKeepsCountingInProcess) {
     TempDir dir;
     Child a(dir.path(), [] {
         for (std::uint32_t i = 0; i < kStatsSlots + 3; ++i) {
-            TargetState& t = target_state("generic://h:" + std::to_string(i) + "/d", DriverFamily::Generic,
-                                          settings_with(0, false));
+            TargetState& t = target_state("generic://h:" + std::to_string(i) + "/d",
+                                          DriverFamily::Generic, settings_with(0, false));
             t.counters().connects.fetch_add(1);
             t.budget().record_failure();
             if (i >= kStatsSlots && !t.stats_path().empty()) ::_exit(6);
@@ -348,7 +358,8 @@ TEST(StatsFile, ForeignFilesAreSkippedOrRemoved) {
 TEST(StatsFile, LongKeysAreCut) {
     TempDir dir;
     const std::string key = "postgres://" + std::string(1000, 'h') + ":1/d";
-    Child a(dir.path(), [&] { target_state(key, DriverFamily::Postgres, settings_with(0, false)); });
+    Child a(dir.path(),
+            [&] { target_state(key, DriverFamily::Postgres, settings_with(0, false)); });
     StatsScan scan = scan_stats(dir.path());
     ASSERT_EQ(scan.targets.size(), 1u);
     EXPECT_EQ(scan.targets[0].key, key.substr(0, kStatsKeyBytes));
@@ -359,7 +370,8 @@ TEST(StatsFile, NoStateDirectoryMeansCountersInProcess) {
     const std::string file = dir.path() + "/not-a-directory";
     std::ofstream(file) << "x";
     Child a(file, [] {
-        TargetState& t = target_state("generic://h:1/d", DriverFamily::Generic, settings_with(2, true));
+        TargetState& t =
+            target_state("generic://h:1/d", DriverFamily::Generic, settings_with(2, true));
         if (!t.stats_path().empty()) ::_exit(7);
         t.counters().connects.fetch_add(1);
         if (t.counters().connects.load() != 1) ::_exit(8);

@@ -10,7 +10,9 @@
 namespace odbcretry {
 
 // Readable failures: gtest finds this by argument-dependent lookup.
-[[maybe_unused]] static void PrintTo(ReplayVerdict verdict, std::ostream* os) { *os << to_string(verdict); }
+[[maybe_unused]] static void PrintTo(ReplayVerdict verdict, std::ostream* os) {
+    *os << to_string(verdict);
+}
 
 namespace {
 
@@ -32,22 +34,27 @@ ReplayFacts in_transaction(ReplayCall call, StatementKind kind, int earlier_stat
 // ---- the rows of the contract ----------------------------------------------------------------
 
 TEST(DecideReplay, AutocommitReadIsReplayed) {
-    EXPECT_EQ(ReplayVerdict::Replay, decide_replay(facts(ReplayCall::Execute, StatementKind::Read)));
+    EXPECT_EQ(ReplayVerdict::Replay,
+              decide_replay(facts(ReplayCall::Execute, StatementKind::Read)));
 }
 
 TEST(DecideReplay, CatalogFunctionsAreReplayed) {
-    EXPECT_EQ(ReplayVerdict::Replay, decide_replay(facts(ReplayCall::Catalog, StatementKind::Unknown)));
+    EXPECT_EQ(ReplayVerdict::Replay,
+              decide_replay(facts(ReplayCall::Catalog, StatementKind::Unknown)));
 }
 
 TEST(DecideReplay, PrepareIsReplayedWhateverTheStatement) {
     // Nothing ran: SQLPrepare of a write is as safe as one of a read.
-    EXPECT_EQ(ReplayVerdict::Replay, decide_replay(facts(ReplayCall::Prepare, StatementKind::Write)));
-    EXPECT_EQ(ReplayVerdict::Replay, decide_replay(facts(ReplayCall::Prepare, StatementKind::Unknown)));
+    EXPECT_EQ(ReplayVerdict::Replay,
+              decide_replay(facts(ReplayCall::Prepare, StatementKind::Write)));
+    EXPECT_EQ(ReplayVerdict::Replay,
+              decide_replay(facts(ReplayCall::Prepare, StatementKind::Unknown)));
 }
 
 TEST(DecideReplay, FirstStatementOfATransactionIsReplayedEvenAWrite) {
     for (auto kind : {StatementKind::Read, StatementKind::Write, StatementKind::Unknown})
-        EXPECT_EQ(ReplayVerdict::Replay, decide_replay(in_transaction(ReplayCall::Execute, kind, 0)))
+        EXPECT_EQ(ReplayVerdict::Replay,
+                  decide_replay(in_transaction(ReplayCall::Execute, kind, 0)))
             << static_cast<int>(kind);
 }
 
@@ -60,7 +67,8 @@ TEST(DecideReplay, NotSentIsReplayedWritesIncluded) {
 }
 
 TEST(DecideReplay, AutocommitWriteHasAnUnknownOutcome) {
-    EXPECT_EQ(ReplayVerdict::RefuseUnknownOutcome, decide_replay(facts(ReplayCall::Execute, StatementKind::Write)));
+    EXPECT_EQ(ReplayVerdict::RefuseUnknownOutcome,
+              decide_replay(facts(ReplayCall::Execute, StatementKind::Write)));
     // A statement that cannot be classified counts as a write.
     EXPECT_EQ(ReplayVerdict::RefuseUnknownOutcome,
               decide_replay(facts(ReplayCall::Execute, StatementKind::Unknown)));
@@ -74,7 +82,8 @@ TEST(DecideReplay, AutocommitWriteIsReplayedWhenDeclaredIdempotent) {
 
 TEST(DecideReplay, LaterStatementOfATransactionIsRefused) {
     for (auto kind : {StatementKind::Read, StatementKind::Write, StatementKind::SessionSet})
-        EXPECT_EQ(ReplayVerdict::RefuseTransaction, decide_replay(in_transaction(ReplayCall::Execute, kind, 1)))
+        EXPECT_EQ(ReplayVerdict::RefuseTransaction,
+                  decide_replay(in_transaction(ReplayCall::Execute, kind, 1)))
             << static_cast<int>(kind);
     EXPECT_EQ(ReplayVerdict::RefuseTransaction,
               decide_replay(in_transaction(ReplayCall::Execute, StatementKind::Read, 17)));
@@ -117,7 +126,8 @@ TEST(DecideReplay, CommitIgnoresIdempotentWrites) {
 }
 
 TEST(DecideReplay, CommitOfAnEmptyTransactionSucceeds) {
-    EXPECT_EQ(ReplayVerdict::Succeed, decide_replay(in_transaction(ReplayCall::Commit, StatementKind::Unknown, 0)));
+    EXPECT_EQ(ReplayVerdict::Succeed,
+              decide_replay(in_transaction(ReplayCall::Commit, StatementKind::Unknown, 0)));
 }
 
 TEST(DecideReplay, CommitInAutocommitIsNotAcknowledged) {
@@ -129,15 +139,18 @@ TEST(DecideReplay, CommitInAutocommitIsNotAcknowledged) {
 }
 
 TEST(DecideReplay, RollbackSucceeds) {
-    EXPECT_EQ(ReplayVerdict::Succeed, decide_replay(in_transaction(ReplayCall::Rollback, StatementKind::Unknown, 5)));
-    EXPECT_EQ(ReplayVerdict::Succeed, decide_replay(in_transaction(ReplayCall::Rollback, StatementKind::Unknown, 0)));
+    EXPECT_EQ(ReplayVerdict::Succeed,
+              decide_replay(in_transaction(ReplayCall::Rollback, StatementKind::Unknown, 5)));
+    EXPECT_EQ(ReplayVerdict::Succeed,
+              decide_replay(in_transaction(ReplayCall::Rollback, StatementKind::Unknown, 0)));
     ReplayFacts f = facts(ReplayCall::Rollback, StatementKind::Unknown);
     f.session_state_lost = true;  // even then: nothing is repeated
     EXPECT_EQ(ReplayVerdict::Succeed, decide_replay(f));
 }
 
 TEST(DecideReplay, FetchOfAReadResumes) {
-    EXPECT_EQ(ReplayVerdict::ResumeFetch, decide_replay(facts(ReplayCall::Fetch, StatementKind::Read)));
+    EXPECT_EQ(ReplayVerdict::ResumeFetch,
+              decide_replay(facts(ReplayCall::Fetch, StatementKind::Read)));
 }
 
 TEST(DecideReplay, FetchWhoseRowsCannotBeVerifiedIsRefused) {
@@ -148,8 +161,10 @@ TEST(DecideReplay, FetchWhoseRowsCannotBeVerifiedIsRefused) {
 
 TEST(DecideReplay, FetchOfAWriteIsRefused) {
     // INSERT ... RETURNING, SELECT ... FOR UPDATE: executing again could write again.
-    EXPECT_EQ(ReplayVerdict::RefuseNotReplayable, decide_replay(facts(ReplayCall::Fetch, StatementKind::Write)));
-    EXPECT_EQ(ReplayVerdict::RefuseNotReplayable, decide_replay(facts(ReplayCall::Fetch, StatementKind::Unknown)));
+    EXPECT_EQ(ReplayVerdict::RefuseNotReplayable,
+              decide_replay(facts(ReplayCall::Fetch, StatementKind::Write)));
+    EXPECT_EQ(ReplayVerdict::RefuseNotReplayable,
+              decide_replay(facts(ReplayCall::Fetch, StatementKind::Unknown)));
     ReplayFacts f = facts(ReplayCall::Fetch, StatementKind::Write);
     f.writes_idempotent = true;
     EXPECT_EQ(ReplayVerdict::ResumeFetch, decide_replay(f));
@@ -162,24 +177,27 @@ TEST(DecideReplay, FetchInsideATransactionWithEarlierStatementsIsRefused) {
 
 TEST(DecideReplay, FetchOfTheFirstStatementOfATransactionResumes) {
     // "replayable as above" includes the first statement of a transaction.
-    EXPECT_EQ(ReplayVerdict::ResumeFetch, decide_replay(in_transaction(ReplayCall::Fetch, StatementKind::Read, 0)));
+    EXPECT_EQ(ReplayVerdict::ResumeFetch,
+              decide_replay(in_transaction(ReplayCall::Fetch, StatementKind::Read, 0)));
 }
 
 TEST(DecideReplay, DataAtExecutionAndMoreResultsAreNotReplayable) {
     for (auto call : {ReplayCall::StreamData, ReplayCall::MoreResults}) {
-        EXPECT_EQ(ReplayVerdict::RefuseNotReplayable, decide_replay(facts(call, StatementKind::Read)));
+        EXPECT_EQ(ReplayVerdict::RefuseNotReplayable,
+                  decide_replay(facts(call, StatementKind::Read)));
         ReplayFacts f = facts(call, StatementKind::Write);
         f.not_sent = true;
         f.writes_idempotent = true;
         EXPECT_EQ(ReplayVerdict::RefuseNotReplayable, decide_replay(f));
         // Inside a transaction the stronger message wins: the whole transaction is gone.
-        EXPECT_EQ(ReplayVerdict::RefuseTransaction, decide_replay(in_transaction(call, StatementKind::Write, 1)));
+        EXPECT_EQ(ReplayVerdict::RefuseTransaction,
+                  decide_replay(in_transaction(call, StatementKind::Write, 1)));
     }
 }
 
 TEST(DecideReplay, LostSessionStateRefusesEveryStatementCall) {
-    for (auto call : {ReplayCall::Execute, ReplayCall::Prepare, ReplayCall::Catalog, ReplayCall::Fetch,
-                      ReplayCall::Other}) {
+    for (auto call : {ReplayCall::Execute, ReplayCall::Prepare, ReplayCall::Catalog,
+                      ReplayCall::Fetch, ReplayCall::Other}) {
         ReplayFacts f = facts(call, StatementKind::Read);
         f.session_state_lost = true;
         EXPECT_EQ(ReplayVerdict::RefuseSessionState, decide_replay(f)) << static_cast<int>(call);
@@ -200,7 +218,8 @@ TEST(DecideReplay, EditedDescriptorRefusesReplay) {
     EXPECT_EQ(ReplayVerdict::RefuseSessionState, decide_replay(f));
 }
 
-// ---- parameter arrays ----------------------------------------------------------------------------
+// ---- parameter arrays
+// ----------------------------------------------------------------------------
 
 TEST(DecideReplay, ParamArrayWriteHasAnUnknownOutcome) {
     ReplayFacts f = facts(ReplayCall::Execute, StatementKind::Write);
@@ -227,13 +246,16 @@ TEST(DecideReplay, ParamArrayAsFirstStatementOfATransactionIsReplayed) {
     EXPECT_EQ(ReplayVerdict::Replay, decide_replay(f));
 }
 
-// ---- session settings ------------------------------------------------------------------------------
+// ---- session settings
+// ------------------------------------------------------------------------------
 
 TEST(DecideReplay, SessionSetInAutocommitIsReplayed) {
-    EXPECT_EQ(ReplayVerdict::Replay, decide_replay(facts(ReplayCall::Execute, StatementKind::SessionSet)));
+    EXPECT_EQ(ReplayVerdict::Replay,
+              decide_replay(facts(ReplayCall::Execute, StatementKind::SessionSet)));
 }
 
-// ---- messages and SQLSTATEs ----------------------------------------------------------------------
+// ---- messages and SQLSTATEs
+// ----------------------------------------------------------------------
 
 TEST(ReplayRefusal, SqlStates) {
     EXPECT_STREQ("08007", refusal_sqlstate(ReplayVerdict::RefuseCommitUnknown));
@@ -245,7 +267,9 @@ TEST(ReplayRefusal, SqlStates) {
 
 TEST(ReplayRefusal, MessagesSayWhatTheContractSays) {
     auto message = [](ReplayVerdict v) { return std::string(refusal_message(v)); };
-    auto has = [](const std::string& text, const char* part) { return text.find(part) != std::string::npos; };
+    auto has = [](const std::string& text, const char* part) {
+        return text.find(part) != std::string::npos;
+    };
     for (auto v : {ReplayVerdict::RefuseUnknownOutcome, ReplayVerdict::RefuseTransaction,
                    ReplayVerdict::RefuseCommitUnknown, ReplayVerdict::RefuseCommitRolledBack,
                    ReplayVerdict::RefuseSessionState, ReplayVerdict::RefuseNotReplayable}) {
@@ -257,16 +281,19 @@ TEST(ReplayRefusal, MessagesSayWhatTheContractSays) {
     EXPECT_TRUE(has(message(ReplayVerdict::RefuseTransaction), "inside a transaction"));
     EXPECT_TRUE(has(message(ReplayVerdict::RefuseTransaction), "rolled the transaction back"));
     EXPECT_TRUE(has(message(ReplayVerdict::RefuseCommitUnknown), "during COMMIT"));
-    EXPECT_TRUE(has(message(ReplayVerdict::RefuseCommitUnknown), "outcome of the transaction is unknown"));
+    EXPECT_TRUE(
+        has(message(ReplayVerdict::RefuseCommitUnknown), "outcome of the transaction is unknown"));
     EXPECT_TRUE(has(message(ReplayVerdict::RefuseCommitRolledBack), "rolled back"));
-    EXPECT_TRUE(has(message(ReplayVerdict::RefuseSessionState), "session state that cannot be rebuilt"));
+    EXPECT_TRUE(
+        has(message(ReplayVerdict::RefuseSessionState), "session state that cannot be rebuilt"));
 }
 
 TEST(ReplayRefusal, EveryVerdictHasAName) {
-    for (auto v : {ReplayVerdict::Replay, ReplayVerdict::ResumeFetch, ReplayVerdict::RefuseUnknownOutcome,
-                   ReplayVerdict::RefuseTransaction, ReplayVerdict::RefuseCommitUnknown,
-                   ReplayVerdict::RefuseCommitRolledBack, ReplayVerdict::RefuseSessionState,
-                   ReplayVerdict::RefuseNotReplayable, ReplayVerdict::Succeed})
+    for (auto v :
+         {ReplayVerdict::Replay, ReplayVerdict::ResumeFetch, ReplayVerdict::RefuseUnknownOutcome,
+          ReplayVerdict::RefuseTransaction, ReplayVerdict::RefuseCommitUnknown,
+          ReplayVerdict::RefuseCommitRolledBack, ReplayVerdict::RefuseSessionState,
+          ReplayVerdict::RefuseNotReplayable, ReplayVerdict::Succeed})
         EXPECT_NE("?", to_string(v));
 }
 

@@ -14,17 +14,26 @@ namespace odbcretry {
 // Readable failures: gtest finds this by argument-dependent lookup.
 [[maybe_unused]] static void PrintTo(StatementKind kind, std::ostream* os) {
     switch (kind) {
-        case StatementKind::Read: *os << "Read"; return;
-        case StatementKind::SessionSet: *os << "SessionSet"; return;
-        case StatementKind::Write: *os << "Write"; return;
-        case StatementKind::Unknown: *os << "Unknown"; return;
+        case StatementKind::Read:
+            *os << "Read";
+            return;
+        case StatementKind::SessionSet:
+            *os << "SessionSet";
+            return;
+        case StatementKind::Write:
+            *os << "Write";
+            return;
+        case StatementKind::Unknown:
+            *os << "Unknown";
+            return;
     }
     *os << "StatementKind(" << static_cast<int>(kind) << ")";
 }
 
 namespace {
 
-// ---- is_single_statement -------------------------------------------------------------------------
+// ---- is_single_statement
+// -------------------------------------------------------------------------
 
 TEST(IsSingleStatement, OneStatement) {
     EXPECT_TRUE(is_single_statement("SELECT 1"));
@@ -67,8 +76,9 @@ TEST(IsSingleStatement, SemicolonsInComments) {
 TEST(IsSingleStatement, DollarQuoting) {
     EXPECT_TRUE(is_single_statement("SELECT $$a;b$$"));
     EXPECT_TRUE(is_single_statement("SELECT $tag$ ; $$ ; $tag$"));
-    EXPECT_TRUE(is_single_statement(
-        "CREATE FUNCTION f() RETURNS int AS $body$ BEGIN PERFORM 1; RETURN 2; END $body$ LANGUAGE plpgsql;"));
+    EXPECT_TRUE(
+        is_single_statement("CREATE FUNCTION f() RETURNS int AS $body$ BEGIN PERFORM 1; RETURN 2; "
+                            "END $body$ LANGUAGE plpgsql;"));
     EXPECT_FALSE(is_single_statement("SELECT $$a;b$$; SELECT 2"));
     // $1 is a parameter, not a dollar quote.
     EXPECT_FALSE(is_single_statement("SELECT $1; SELECT $2"));
@@ -80,7 +90,8 @@ TEST(IsSingleStatement, DollarInsideAnIdentifierIsNotAQuote) {
     EXPECT_FALSE(is_single_statement("SELECT a$b$c FROM t; DELETE FROM t"));
 }
 
-// ---- classify_statement ---------------------------------------------------------------------------
+// ---- classify_statement
+// ---------------------------------------------------------------------------
 
 TEST(ClassifyStatement, Reads) {
     EXPECT_EQ(StatementKind::Read, classify_statement("SELECT 1"));
@@ -114,22 +125,28 @@ TEST(ClassifyStatement, WritingWordsInQuotesOrCommentsOrNamesDoNotCount) {
 TEST(ClassifyStatement, WithSelectIsARead) {
     EXPECT_EQ(StatementKind::Read, classify_statement("WITH x AS (SELECT 1 AS a) SELECT a FROM x"));
     EXPECT_EQ(StatementKind::Read,
-              classify_statement("with recursive r(n) as (select 1 union all select n + 1 from r where n < 5) "
-                                 "select * from r"));
+              classify_statement(
+                  "with recursive r(n) as (select 1 union all select n + 1 from r where n < 5) "
+                  "select * from r"));
 }
 
 TEST(ClassifyStatement, WithDataChangingClauseIsAWrite) {
+    EXPECT_EQ(
+        StatementKind::Write,
+        classify_statement("WITH x AS (INSERT INTO t VALUES (1) RETURNING v) SELECT * FROM x"));
     EXPECT_EQ(StatementKind::Write,
-              classify_statement("WITH x AS (INSERT INTO t VALUES (1) RETURNING v) SELECT * FROM x"));
-    EXPECT_EQ(StatementKind::Write, classify_statement("WITH x AS (DELETE FROM t RETURNING v) SELECT * FROM x"));
+              classify_statement("WITH x AS (DELETE FROM t RETURNING v) SELECT * FROM x"));
+    EXPECT_EQ(
+        StatementKind::Write,
+        classify_statement("with x as (update t set v = 2 returning v) select count(*) from x"));
     EXPECT_EQ(StatementKind::Write,
-              classify_statement("with x as (update t set v = 2 returning v) select count(*) from x"));
-    EXPECT_EQ(StatementKind::Write, classify_statement("WITH s AS (SELECT 1 AS a) INSERT INTO t SELECT a FROM s"));
+              classify_statement("WITH s AS (SELECT 1 AS a) INSERT INTO t SELECT a FROM s"));
 }
 
 TEST(ClassifyStatement, SelectThatLocksOrWritesIsAWrite) {
     EXPECT_EQ(StatementKind::Write, classify_statement("SELECT * FROM t FOR UPDATE"));
-    EXPECT_EQ(StatementKind::Write, classify_statement("select * from t where v = 1 for share skip locked"));
+    EXPECT_EQ(StatementKind::Write,
+              classify_statement("select * from t where v = 1 for share skip locked"));
     EXPECT_EQ(StatementKind::Write, classify_statement("SELECT * FROM t LOCK IN SHARE MODE"));
     EXPECT_EQ(StatementKind::Write, classify_statement("SELECT v INTO newtable FROM t"));
     EXPECT_EQ(StatementKind::Write, classify_statement("SELECT * INTO OUTFILE '/tmp/x' FROM t"));
@@ -141,7 +158,8 @@ TEST(ClassifyStatement, SelectThatLocksOrWritesIsAWrite) {
 
 TEST(ClassifyStatement, ExplainAndExplainAnalyze) {
     EXPECT_EQ(StatementKind::Read, classify_statement("EXPLAIN SELECT * FROM t"));
-    EXPECT_EQ(StatementKind::Read, classify_statement("explain delete from t"));  // planned, not run
+    EXPECT_EQ(StatementKind::Read,
+              classify_statement("explain delete from t"));  // planned, not run
     EXPECT_EQ(StatementKind::Write, classify_statement("EXPLAIN ANALYZE DELETE FROM t"));
     EXPECT_EQ(StatementKind::Write, classify_statement("explain analyse select 1"));
     EXPECT_EQ(StatementKind::Write, classify_statement("EXPLAIN (ANALYZE) DELETE FROM t"));
@@ -149,24 +167,28 @@ TEST(ClassifyStatement, ExplainAndExplainAnalyze) {
 
 TEST(ClassifyStatement, ExplainWithAnalyzeInTheOptionList) {
     // PostgreSQL's option list may name ANALYZE anywhere: the statement then runs.
-    EXPECT_EQ(StatementKind::Write, classify_statement("EXPLAIN (FORMAT JSON, ANALYZE) DELETE FROM t"));
-    EXPECT_EQ(StatementKind::Write, classify_statement("EXPLAIN (VERBOSE, ANALYZE true) INSERT INTO t VALUES (1)"));
+    EXPECT_EQ(StatementKind::Write,
+              classify_statement("EXPLAIN (FORMAT JSON, ANALYZE) DELETE FROM t"));
+    EXPECT_EQ(StatementKind::Write,
+              classify_statement("EXPLAIN (VERBOSE, ANALYZE true) INSERT INTO t VALUES (1)"));
 }
 
 TEST(ClassifyStatement, SetAndSetTransaction) {
     EXPECT_EQ(StatementKind::SessionSet, classify_statement("SET search_path = public"));
     EXPECT_EQ(StatementKind::SessionSet, classify_statement("set names utf8mb4"));
     EXPECT_EQ(StatementKind::SessionSet, classify_statement("SET statement_timeout TO 1000"));
-    EXPECT_EQ(StatementKind::Write, classify_statement("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
+    EXPECT_EQ(StatementKind::Write,
+              classify_statement("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"));
     EXPECT_EQ(StatementKind::Write, classify_statement("set transaction read only"));
     EXPECT_EQ(StatementKind::Write, classify_statement("SET CONSTRAINTS ALL DEFERRED"));
 }
 
 TEST(ClassifyStatement, Writes) {
-    for (const char* sql : {"INSERT INTO t VALUES (1)", "update t set v = 1", "DELETE FROM t", "MERGE INTO t USING s ON true",
-                            "REPLACE INTO t VALUES (1)", "CALL p()", "CREATE TABLE x (a int)", "DROP TABLE x",
-                            "TRUNCATE t", "BEGIN", "COMMIT", "LOCK TABLE t", "COPY t FROM STDIN",
-                            "ANALYZE SELECT 1", "DO $$ BEGIN END $$"})
+    for (const char* sql :
+         {"INSERT INTO t VALUES (1)", "update t set v = 1", "DELETE FROM t",
+          "MERGE INTO t USING s ON true", "REPLACE INTO t VALUES (1)", "CALL p()",
+          "CREATE TABLE x (a int)", "DROP TABLE x", "TRUNCATE t", "BEGIN", "COMMIT", "LOCK TABLE t",
+          "COPY t FROM STDIN", "ANALYZE SELECT 1", "DO $$ BEGIN END $$"})
         EXPECT_EQ(StatementKind::Write, classify_statement(sql)) << sql;
 }
 
@@ -177,7 +199,8 @@ TEST(ClassifyStatement, NothingToClassify) {
     EXPECT_EQ(StatementKind::Unknown, classify_statement("/* only a comment */"));
 }
 
-// ---- session_effects ------------------------------------------------------------------------------
+// ---- session_effects
+// ------------------------------------------------------------------------------
 
 TEST(SessionEffects, SetIsJournaled) {
     EXPECT_TRUE(session_effects("SET x = 1").session_set);
