@@ -372,7 +372,7 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
     }
 
     // 2. odbc.ini section of the DSN, then 3. the connection string; later wins
-    std::vector<std::pair<KeyValue, bool>> forwarded;  // (pair, from connection string)
+    std::vector<KeyValue>& forwarded = out.forwarded;
     auto take = [&](const KeyValue& kv, Source source,
                     const std::string& origin) -> std::optional<ConfigError> {
         if (iequals(kv.key, "DSN") || iequals(kv.key, "DRIVER") || iequals(kv.key, "FILEDSN") ||
@@ -382,13 +382,12 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
             (iequals(kv.key, "Description") || iequals(kv.key, "Setup")))
             return std::nullopt;
         if (is_reserved_key(kv.key)) return set(kv.key, kv.value, source, origin);
-        for (auto& [f, cs] : forwarded)
+        for (auto& f : forwarded)
             if (iequals(f.key, kv.key)) {
                 f.value = kv.value;
-                cs = source == Source::ConnectionString;
                 return std::nullopt;
             }
-        forwarded.push_back({kv, source == Source::ConnectionString});
+        forwarded.push_back(kv);
         return std::nullopt;
     };
     if (!in.dsn.empty() && in.read_odbc_ini)
@@ -396,7 +395,6 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
             if (auto e = take(kv, Source::OdbcIni, "odbc.ini [" + in.dsn + "]")) return e;
     for (const auto& kv : in.connection_string)
         if (auto e = take(kv, Source::ConnectionString, "connection string")) return e;
-    for (auto& [kv, cs] : forwarded) out.forwarded.push_back(kv);
 
     // 4. environment overrides for logging
     if (const char* v = std::getenv("ODBC_RETRY_LOG_LEVEL"); v && *v)

@@ -959,6 +959,14 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
             }
         }
         learn_target_functions();
+        // What SQL_ATTR_RESET_CONNECTION restores the isolation level to.
+        if (auto* get =
+                api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW) {
+            SQLUINTEGER isolation = 0;
+            if (SQL_SUCCEEDED(
+                    get(target_, SQL_ATTR_TXN_ISOLATION, &isolation, sizeof isolation, nullptr)))
+                initial_isolation_ = isolation;
+        }
         connected_ = true;
         connect_wide_ = wide;
         epoch_ = &target_state_->epoch();

@@ -394,7 +394,6 @@ class Statement final : public HandleBase {
     Connection* connection() const { return connection_; }
     const TargetApi* api() const { return api_; }
     SQLHSTMT target() const { return target_; }
-    void forget(Descriptor* d);
 
   private:
     SQLRETURN unsupported(Op op);

@@ -69,14 +69,4 @@ void log_connected(const ResolvedConfig& config, const std::string& dsn) {
              describe_target(config.settings));
 }
 
-void log_connect_failed(const ResolvedConfig& config, const std::string& dsn,
-                        const std::vector<DiagRecord>& records) {
-    auto& log = logger();
-    if (!log.should_log(spdlog::level::warn)) return;
-    for (const auto& r : records)
-        log.warn("connect failed dsn={} target={} sqlstate={} native={} message={}",
-                 dsn.empty() ? "(none)" : dsn, describe_target(config.settings), r.sqlstate,
-                 r.native, r.message);
-}
-
 }  // namespace odbcretry

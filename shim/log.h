@@ -21,7 +21,5 @@ void configure_logging(const ResolvedConfig& config);
 std::string describe_target(const Settings& settings);
 
 void log_connected(const ResolvedConfig& config, const std::string& dsn);
-void log_connect_failed(const ResolvedConfig& config, const std::string& dsn,
-                        const std::vector<DiagRecord>& records);
 
 }  // namespace odbcretry

@@ -379,9 +379,6 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
                        elapsed.count(), failure);
         return SQL_ERROR;
     }
-    if (initial_isolation_ == 0) {
-        // nothing: the isolation level is part of the journal when the application set it
-    }
     session_state_.store(false, std::memory_order_relaxed);  // the new session has none of it
     session_.fetch_add(1, std::memory_order_acq_rel);
     lost_.store(false, std::memory_order_release);

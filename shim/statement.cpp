@@ -491,8 +491,6 @@ Descriptor* Statement::wrap_implicit(SQLHDESC target, SQLINTEGER attribute) {
     return implicit_.back().get();
 }
 
-void Statement::forget(Descriptor*) {}
-
 SQLRETURN Statement::get_type_info(SQLSMALLINT type, bool wide) {
     auto* a = api_->SQLGetTypeInfo;
     auto* w = api_->SQLGetTypeInfoW;

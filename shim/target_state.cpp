@@ -130,9 +130,4 @@ TargetState& target_state(const std::string& key, DriverFamily family, const Set
     return *it->second;
 }
 
-void for_each_target_impl(void (*visit)(TargetState&, void*), void* context) {
-    std::lock_guard lock(targets_mutex);
-    for (auto& [key, state] : targets()) visit(*state, context);
-}
-
 }  // namespace odbcretry

@@ -61,13 +61,4 @@ class TargetState {
 // first connection to a target apply to the target).
 TargetState& target_state(const std::string& key, DriverFamily family, const Settings& settings);
 
-// Visits every target this process has used (for stats).
-template <class F>
-void for_each_target(F&& f);
-void for_each_target_impl(void (*visit)(TargetState&, void*), void* context);
-template <class F>
-void for_each_target(F&& f) {
-    for_each_target_impl([](TargetState& t, void* c) { (*static_cast<F*>(c))(t); }, &f);
-}
-
 }  // namespace odbcretry
