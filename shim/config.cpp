@@ -53,14 +53,20 @@ const std::vector<KeyInfo>& known_keys() {
         {"RetryBudget", "100:0.1", "tokens:ratio|off",
          "Per-target retry budget (per process): retries stop while fewer than half the tokens "
          "remain; every retried failure takes one, every success gives back RATIO, and one comes "
-         "back every second."},
+         "back every second. Set per target: the first connection in a process to a target "
+         "fixes it for that target."},
         {"RetryDeadlocks", "yes", "boolean",
          "Retry a statement the server rolled back (deadlock, serialization failure) in "
          "autocommit."},
         {"CircuitBreakerThreshold", "10", "integer",
-         "Consecutive failed connects to one target that open its circuit (0 = no breaker)."},
+         "Consecutive failed connects to one target that open its circuit (0 = no breaker). Set "
+         "per target: the first connection in a process to a target fixes it."},
         {"CircuitBreakerCooldown", "5s", "duration",
-         "How long an open circuit fails fast before one probe."},
+         "How long an open circuit fails fast before one probe. Set per target, as the threshold."},
+        {"CircuitBreakerWait", "0", "duration",
+         "How long a new connect waits for an open circuit's next probe instead of failing at once "
+         "with 08001 (0 = fail at once). A connect that is already retrying, and the recovery of "
+         "a lost connection, wait for the probe within their deadline."},
         {"CircuitBreakerShared", "yes", "boolean",
          "Share breaker state with every process on the host."},
         {"RetryRulesTransient", "", "rules", "Extra rules that classify an error as transient."},
@@ -232,6 +238,7 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     if (name == "RetryDeadlocks") return boolean(s.retry_deadlocks);
     if (name == "CircuitBreakerThreshold") return integer(s.circuit_breaker_threshold, 0, 65535);
     if (name == "CircuitBreakerCooldown") return duration(s.circuit_breaker_cooldown);
+    if (name == "CircuitBreakerWait") return duration(s.circuit_breaker_wait);
     if (name == "CircuitBreakerShared") return boolean(s.circuit_breaker_shared);
     auto rules = [&](std::string& field, ErrorClass cls) -> std::optional<std::string> {
         auto parsed = parse_rules(value, cls);

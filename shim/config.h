@@ -46,6 +46,7 @@ struct Settings {
     bool retry_deadlocks = true;
     int circuit_breaker_threshold = 10;
     Millis circuit_breaker_cooldown{5000};
+    Millis circuit_breaker_wait{0};
     bool circuit_breaker_shared = true;
     std::string rules_transient, rules_connection_lost, rules_rolled_back, rules_timeout,
         rules_fatal;

@@ -9,6 +9,7 @@ RetrySettings make_retry_settings(const Settings& s) {
     RetrySettings r;
     r.max_attempts = s.retry_max_attempts;
     r.deadline = s.retry_deadline;
+    r.breaker_wait = s.circuit_breaker_wait;
     r.backoff.base = s.retry_base_delay;
     r.backoff.max = s.retry_max_delay;
     r.backoff.multiplier = s.retry_multiplier;

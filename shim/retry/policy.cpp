@@ -122,7 +122,7 @@ Admission RetryState::admit() {
     const CircuitBreaker::Decision d = breaker_->allow(now);
     if (d.allowed) return Admission{true, d.is_probe, milliseconds(0), StopReason::None};
     const milliseconds full_wait = std::max(milliseconds(1), ceil_ms(d.retry_at - now));
-    if (full_wait > settings_.breaker_wait) return refuse(StopReason::Breaker);
+    if (attempts_ == 0 && full_wait > settings_.breaker_wait) return refuse(StopReason::Breaker);
     const std::optional<time_point> latest = latest_start();
     if (!d.probe_in_flight) {
         if (latest && now + full_wait > *latest) return refuse(StopReason::Breaker);
@@ -164,8 +164,7 @@ Decision RetryState::on_failure(ErrorClass cls, Phase phase, bool in_transaction
         const CircuitBreaker::Snapshot b = breaker_->snapshot(now);
         if (b.state == BreakerState::Open) {
             const milliseconds wait = ceil_ms(b.retry_at - now);
-            if (wait > settings_.breaker_wait || (latest && b.retry_at > *latest))
-                return stop(StopReason::Breaker);
+            if (latest && b.retry_at > *latest) return stop(StopReason::Breaker);
             delay = std::max(delay, wait);
         }
     }

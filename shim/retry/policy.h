@@ -30,11 +30,13 @@
 //   3. Attempts     max_attempts attempts (the first included) have been made.
 //   4. Budget       the target's retry budget refuses (it is charged one token for every failure
 //                   that would otherwise be retried, also the one that exhausts the attempts).
-//   5. Breaker      the target's breaker is open and its cooldown ends more than breaker_wait
-//                   from now, or too late for the deadline. Otherwise the delay grows to the end
-//                   of the cooldown, so that a waiting call does not hammer a server that is
-//                   down: it rides out a restart behind the breaker's single probe. admit()
-//                   applies the same test before every attempt; while another caller's probe
+//   5. Breaker      the target's breaker is open and its cooldown ends too late for the
+//                   deadline. Otherwise the delay grows to the end of the cooldown, so that a
+//                   retrying call does not hammer a server that is down: it rides out a restart
+//                   behind the breaker's single probe. admit() applies the same test before
+//                   every attempt, and before a call's first attempt also stops with Breaker
+//                   when the breaker cannot let it go within breaker_wait (default 0: a new
+//                   call fails fast while the circuit is open); while another caller's probe
 //                   is in flight it answers "wait" in steps of probe_poll (the probe may end
 //                   any moment) until the deadline, then stops with Breaker.
 //   6. Deadline     one deadline covers all attempts: the smaller of RetrySettings::deadline and
@@ -74,8 +76,9 @@ struct RetrySettings {
     BackoffSettings backoff{};
     std::chrono::milliseconds deadline{30000};       // across all attempts; 0 = none
     std::chrono::milliseconds min_attempt_time{10};  // leave at least this for an attempt
-    std::chrono::milliseconds breaker_wait{
-        30000};                                 // longest wait for an open breaker; 0 = fail fast
+    // Longest wait of a call that has made no attempt yet for an open breaker (0 = fail fast).
+    // Once a call has made an attempt it waits for the probe within its deadline.
+    std::chrono::milliseconds breaker_wait{0};
     std::chrono::milliseconds probe_poll{100};  // re-ask this often while another probes
     ClassSet retry_on_connect{ErrorClass::Transient, ErrorClass::ConnectionLost};
     // Transient here is a lock the statement could not get (SQLite "database is locked"): the

@@ -3,6 +3,7 @@
 // call the target received) and from odbc-retry's log (every retry decision). No server needed
 // (ctest label sqlite, with the real SQLite test in sqlite_test.cpp).
 #include <algorithm>
+#include <atomic>
 #include <iostream>
 
 #include "retry_harness.h"
@@ -180,8 +181,8 @@ TEST_F(RetryFake, ApplicationLoginTimeoutBoundsTheRetries) {
 // ------------------------------------------------------------------------------
 
 TEST_F(RetryFake, CircuitBreakerFailsFastProbesOnceAndCloses) {
-    // One attempt per connect; the deadline (500 ms) is shorter than the cooldown, so a connect
-    // that finds the circuit open fails at once instead of waiting for the probe.
+    // One attempt per connect; a new connect that finds the circuit open fails at once
+    // (CircuitBreakerWait defaults to 0).
     Fake f("breaker", {{"CircuitBreakerThreshold", "3"},
                        {"CircuitBreakerCooldown", "1500ms"},
                        {"RetryMaxAttempts", "1"},
@@ -254,6 +255,61 @@ TEST_F(RetryFake, CircuitBreakerFailsFastProbesOnceAndCloses) {
         EXPECT_LT(r2.elapsed, 200ms);
         EXPECT_EQ(f.calls("SQLDriverConnect"), 6);
     }
+}
+
+TEST_F(RetryFake, ARetryingConnectRidesOutTheBreakerWhileNewOnesFailFast) {
+    Fake f("breaker_ride", {{"CircuitBreakerThreshold", "3"},
+                            {"CircuitBreakerCooldown", "400ms"},
+                            {"RetryBaseDelay", "10ms"},
+                            {"RetryMaxDelay", "20ms"},
+                            {"RetryDeadline", "10s"}});
+    f.control_file("down=1\n");
+    std::atomic<bool> opened{false};
+    std::thread server([&] {
+        // Wait until the retrying connect has opened the circuit, show that a new connect fails
+        // fast meanwhile, then bring the server back.
+        for (int i = 0; i < 500 && f.calls("SQLDriverConnect") < 3; ++i)
+            std::this_thread::sleep_for(5ms);
+        Connection fresh;
+        ConnectResult r = fresh.connect(f.cs());
+        opened = r.rc == SQL_ERROR && contains(to_string(r.diags), "circuit breaker") &&
+                 r.elapsed < 50ms;
+        std::this_thread::sleep_for(600ms);
+        f.control_file("down=0\n");
+    });
+    Connection c;
+    ConnectResult r = c.connect(f.cs());
+    server.join();
+    EXPECT_TRUE(opened) << "a new connect failed fast while the circuit was open\n" << f.dump();
+    ASSERT_TRUE(r.ok()) << to_string(r.diags) << f.dump();
+    EXPECT_GE(r.elapsed, 600ms);
+    // Three failures opened the circuit; then one probe per 400 ms cooldown, not one attempt per
+    // 10-20 ms backoff.
+    EXPECT_LE(f.calls("SQLDriverConnect"), 3 + 4) << f.dump();
+}
+
+TEST_F(RetryFake, CircuitBreakerWaitLetsANewConnectWaitForTheProbe) {
+    Fake f("breaker_wait", {{"CircuitBreakerThreshold", "2"},
+                            {"CircuitBreakerCooldown", "500ms"},
+                            {"RetryMaxAttempts", "1"}});
+    f.control_file("down=1\n");
+    for (int i = 0; i < 2; ++i) {
+        Connection c;
+        ASSERT_EQ(c.connect(f.cs()).rc, SQL_ERROR) << f.dump();
+    }
+    f.control_file("down=0\n");
+    {
+        Connection c;
+        ConnectResult r = c.connect(f.cs());
+        ASSERT_EQ(r.rc, SQL_ERROR) << "the default: fail fast\n" << f.dump();
+        EXPECT_TRUE(contains(to_string(r.diags), "next probe in")) << to_string(r.diags);
+    }
+    Connection c;
+    ConnectResult r = c.connect(f.cs() + "CircuitBreakerWait=2s;");
+    ASSERT_TRUE(r.ok()) << "waited for the probe, which succeeded\n"
+                        << to_string(r.diags) << f.dump();
+    EXPECT_GE(r.elapsed, 300ms);
+    EXPECT_EQ(f.calls("SQLDriverConnect"), 3) << f.dump();
 }
 
 // ---- statements ------------------------------------------------------------------------------

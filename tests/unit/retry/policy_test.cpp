@@ -268,8 +268,8 @@ TEST_F(PolicyBreakerTest, ACallRidesOutAnOpenBreakerBehindTheProbe) {
     EXPECT_EQ(state.attempts(), 5);
 }
 
-TEST_F(PolicyBreakerTest, FailsFastWhenTheBreakerMayNotBeWaitedFor) {
-    settings.breaker_wait = 0ms;
+TEST_F(PolicyBreakerTest, ANewCallFailsFastWhileTheBreakerIsOpen) {
+    ASSERT_EQ(settings.breaker_wait, 0ms) << "the default";
     for (int i = 0; i < 3; ++i) breaker.record_failure(clock.now());
     RetryState state = make(0ms, nullptr, &breaker);
     Admission a = state.admit();
@@ -280,7 +280,8 @@ TEST_F(PolicyBreakerTest, FailsFastWhenTheBreakerMayNotBeWaitedFor) {
               "server is open");
 }
 
-TEST_F(PolicyBreakerTest, WaitsForTheCooldownWhenItFitsTheDeadline) {
+TEST_F(PolicyBreakerTest, ANewCallThatMayWaitWaitsForTheCooldownWhenItFitsTheDeadline) {
+    settings.breaker_wait = 5000ms;
     for (int i = 0; i < 3; ++i) breaker.record_failure(clock.now());
     clock.advance(300ms);
     RetryState fits = make(0ms, nullptr, &breaker);
@@ -295,6 +296,24 @@ TEST_F(PolicyBreakerTest, WaitsForTheCooldownWhenItFitsTheDeadline) {
     EXPECT_EQ(impatient.admit().stop_reason, StopReason::Breaker);
 }
 
+TEST_F(PolicyBreakerTest, ARetryingCallWaitsForTheProbeEvenWhenNewCallsFailFast) {
+    ASSERT_EQ(settings.breaker_wait, 0ms);
+    RetryState retrying = make(0ms, nullptr, &breaker);
+    ASSERT_TRUE(retrying.admit().go);
+    follow(retrying.on_failure(C::Transient, Phase::Connect));
+    follow(retrying.on_failure(C::Transient, Phase::Connect));
+    Decision d = retrying.on_failure(C::Transient, Phase::Connect);  // opens the breaker
+    ASSERT_EQ(breaker.state(clock.now()), BreakerState::Open);
+    EXPECT_TRUE(d.retry);
+    EXPECT_EQ(d.delay, 1000ms) << "to the end of the cooldown";
+    RetryState fresh = make(0ms, nullptr, &breaker);
+    EXPECT_EQ(fresh.admit().stop_reason, StopReason::Breaker);
+    follow(d);
+    Admission probe = retrying.admit();
+    EXPECT_TRUE(probe.go);
+    EXPECT_TRUE(probe.is_probe);
+}
+
 TEST_F(PolicyBreakerTest, OnFailureStopsWhenTheCooldownEndsAfterTheDeadline) {
     RetryState state = make(1500ms, nullptr, &breaker);
     follow(state.on_failure(C::Transient, Phase::Connect));
@@ -306,6 +325,7 @@ TEST_F(PolicyBreakerTest, OnFailureStopsWhenTheCooldownEndsAfterTheDeadline) {
 }
 
 TEST_F(PolicyBreakerTest, PollsWhileAnotherCallerProbes) {
+    settings.breaker_wait = 5000ms;
     for (int i = 0; i < 3; ++i) breaker.record_failure(clock.now());
     clock.advance(1000ms);
     ASSERT_TRUE(breaker.allow(clock.now()).is_probe);  // someone else's probe
@@ -322,6 +342,7 @@ TEST_F(PolicyBreakerTest, PollsWhileAnotherCallerProbes) {
 }
 
 TEST_F(PolicyBreakerTest, PollingStopsAtTheDeadline) {
+    settings.breaker_wait = 5000ms;
     for (int i = 0; i < 3; ++i) breaker.record_failure(clock.now());
     clock.advance(1000ms);
     ASSERT_TRUE(breaker.allow(clock.now()).is_probe);
