@@ -546,7 +546,11 @@ SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
     }
     SQLHSTMT target = nullptr;
     SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_STMT, target_, &target);
-    if (!SQL_SUCCEEDED(rc)) return rc;
+    if (!SQL_SUCCEEDED(rc)) [[unlikely]] {
+        if (!recovered_after_failed_alloc()) return rc;
+        rc = api_->SQLAllocHandle(SQL_HANDLE_STMT, target_, &target);
+        if (!SQL_SUCCEEDED(rc)) return rc;
+    }
     auto s = std::make_unique<Statement>(this, target);
     {
         std::lock_guard lock(children_mutex_);
@@ -554,6 +558,22 @@ SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
     }
     *out = s.release()->handle();
     return rc;
+}
+
+bool Connection::recovered_after_failed_alloc() {
+    // Some drivers find a dead connection only when a handle is allocated on it (MariaDB's 08003
+    // "Connection not open" after the server went away unseen): recover, then allocate again.
+    if (!config_.settings.recovery || !target_) return false;
+    std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
+    if (classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls !=
+        ErrorClass::ConnectionLost)
+        return false;
+    const uint64_t seen = session_.load(std::memory_order_acquire);
+    if (recover(*this, seen, "allocating a handle failed with a lost connection", nullptr) !=
+        SQL_SUCCESS)
+        return false;
+    diag().reset();
+    return target_ != nullptr;
 }
 
 SQLRETURN Connection::alloc_descriptor(SQLHANDLE* out) {
@@ -564,7 +584,11 @@ SQLRETURN Connection::alloc_descriptor(SQLHANDLE* out) {
     }
     SQLHDESC target = nullptr;
     SQLRETURN rc = api_->SQLAllocHandle(SQL_HANDLE_DESC, target_, &target);
-    if (!SQL_SUCCEEDED(rc)) return rc;
+    if (!SQL_SUCCEEDED(rc)) [[unlikely]] {
+        if (!recovered_after_failed_alloc()) return rc;
+        rc = api_->SQLAllocHandle(SQL_HANDLE_DESC, target_, &target);
+        if (!SQL_SUCCEEDED(rc)) return rc;
+    }
     auto d = std::make_unique<Descriptor>(this, nullptr, target);
     {
         std::lock_guard lock(children_mutex_);
@@ -838,11 +862,13 @@ std::chrono::milliseconds Connection::app_login_timeout() const {
 }
 
 SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND window,
-                                SQLUSMALLINT completion, const char* operation,
+                                SQLUSMALLINT completion, const char* operation, bool recovering,
                                 std::atomic<bool>* cancel) {
     if (!cancel) cancel = &cancel_;
     const Settings& s = config_.settings;
     RetrySettings policy = make_retry_settings(s);
+    // The application is already waiting on a call that hides the outage: ride out the breaker.
+    if (recovering) policy.breaker_wait = std::chrono::milliseconds::max();
     cancel->store(false, std::memory_order_relaxed);
     target_state_->refill_budget(steady_clock_instance().now());
     RetryState state(policy, steady_clock_instance(), default_random(), app_login_timeout(),

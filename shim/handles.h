@@ -211,6 +211,8 @@ class Connection final : public HandleBase {
   private:
     SQLRETURN connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
                            SQLHWND window, SQLUSMALLINT completion);
+    // After the target failed to allocate a handle: recovers when the connection was lost.
+    bool recovered_after_failed_alloc();
     SQLRETURN prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
                              std::string& target_connection_string);
     SQLRETURN set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide);
@@ -218,9 +220,11 @@ class Connection final : public HandleBase {
     void close_target_dbc();
     SQLRETURN target_driver_connect(const std::string& connection_string, bool wide, SQLHWND window,
                                     SQLUSMALLINT completion);
-    // Connects the target through the retry policy (breaker, budget, deadline).
+    // Connects the target through the retry policy (breaker, budget, deadline). A recovery
+    // (recovering = true) waits for an open breaker's probe within its deadline; a new connect
+    // fails fast unless CircuitBreakerWait allows it to wait.
     SQLRETURN establish(const std::string& target_cs, bool wide, SQLHWND window,
-                        SQLUSMALLINT completion, const char* operation,
+                        SQLUSMALLINT completion, const char* operation, bool recovering = false,
                         std::atomic<bool>* cancel = nullptr);
     std::chrono::milliseconds app_login_timeout() const;
 
@@ -410,6 +414,9 @@ class Statement final : public HandleBase {
     SQLRETURN catch_up(Op op);
     SQLRETURN recover_and_replay(Op op, const std::vector<DiagRecord>& records,
                                  FunctionRef<SQLRETURN()> reissue);
+    // After a failed replay step: whether the target says the connection was lost again (then
+    // `records` becomes what it said).
+    bool lost_again(std::vector<DiagRecord>& records);
     SQLRETURN rebuild(std::string& failure);
     SQLRETURN resume_fetch(std::string& failure);
     uint64_t rows_hash_of_current_rowset(bool& ok);

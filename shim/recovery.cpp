@@ -353,7 +353,7 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     }
     TargetCounters& counters = target_state_->counters();
     SQLRETURN rc =
-        establish(target_cs_, connect_wide_, nullptr, SQL_DRIVER_NOPROMPT, "recover", cancel);
+        establish(target_cs_, connect_wide_, nullptr, SQL_DRIVER_NOPROMPT, "recover", true, cancel);
     std::string failure;
     if (SQL_SUCCEEDED(rc)) {
         rc = restore_session(failure);
@@ -722,50 +722,60 @@ SQLRETURN Statement::catch_up(Op op) {
         verdict == ReplayVerdict::ResumeFetch ? ReplayVerdict::RefuseNotReplayable : verdict, {});
 }
 
-SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& records,
+SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& first_records,
                                         FunctionRef<SQLRETURN()> reissue) {
     Connection& c = *connection_;
-    ReplayFacts facts;
-    facts.call = replay_call(op);
-    std::string_view sql = op == Op::Execute ? std::string_view(prepared_sql_)
-                           : op == Op::ExecDirect
-                               ? std::string_view(executed_sql_)
-                               : (executed_prepared_ ? std::string_view(prepared_sql_)
-                                                     : std::string_view(executed_sql_));
-    facts.kind = classify_statement(sql);
-    facts.autocommit = !c.in_transaction_mode();
-    facts.statements_in_transaction = c.statements_in_transaction();
-    // A read being fetched was counted when it executed: it is not an earlier statement.
-    if (facts.call == ReplayCall::Fetch && facts.statements_in_transaction > 0)
-        --facts.statements_in_transaction;
-    facts.writes_idempotent = c.settings().replay_writes == "idempotent";
-    facts.not_sent = c.not_sent(records);
-    facts.session_state_lost = c.session_state_lost();
-    facts.statement_rebuildable = statement_rebuildable_;
-    facts.rows_verifiable = track_rows_ && rows_verifiable_;
-    facts.param_array = paramset_size_ > 1;
-    bool had_result = result_open_;
+    const bool had_result = result_open_;
+    std::vector<DiagRecord> records = first_records;
+    // A replay can lose its new connection too (a server that is restarted again, a killer of
+    // sessions): each loss is recovered and decided again, up to kReplayRounds times.
+    constexpr int kReplayRounds = 3;
+    for (int round = 1;; ++round) {
+        ReplayFacts facts;
+        facts.call = replay_call(op);
+        std::string_view sql = op == Op::Execute ? std::string_view(prepared_sql_)
+                               : op == Op::ExecDirect
+                                   ? std::string_view(executed_sql_)
+                                   : (executed_prepared_ ? std::string_view(prepared_sql_)
+                                                         : std::string_view(executed_sql_));
+        facts.kind = classify_statement(sql);
+        facts.autocommit = !c.in_transaction_mode();
+        facts.statements_in_transaction = c.statements_in_transaction();
+        // A read being fetched was counted when it executed: it is not an earlier statement.
+        if (facts.call == ReplayCall::Fetch && facts.statements_in_transaction > 0)
+            --facts.statements_in_transaction;
+        facts.writes_idempotent = c.settings().replay_writes == "idempotent";
+        facts.not_sent = c.not_sent(records);
+        facts.session_state_lost = c.session_state_lost();
+        facts.statement_rebuildable = statement_rebuildable_;
+        facts.rows_verifiable = track_rows_ && rows_verifiable_;
+        facts.param_array = paramset_size_ > 1;
 
-    if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) ==
-        SQL_ERROR)
-        return SQL_ERROR;
-    c.take_unreported_transaction_loss();  // this call reports it (or replays a first statement)
-    std::string failure;
-    if (session_ != c.session() && rebuild(failure) == SQL_ERROR) {
-        diag().set_leading(
-            "08S01",
-            "[odbc-retry] the connection was recovered but this statement could not be "
-            "rebuilt on it: " +
-                failure,
-            records);
-        return SQL_ERROR;
-    }
-    ReplayVerdict verdict = decide_replay(facts);
-    if (verdict == ReplayVerdict::ResumeFetch && !had_result)
-        verdict = ReplayVerdict::RefuseNotReplayable;
-    TargetCounters& counters = c.target_state().counters();
-    if (verdict == ReplayVerdict::Replay || verdict == ReplayVerdict::ResumeFetch) {
+        if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) ==
+            SQL_ERROR)
+            return SQL_ERROR;
+        c.take_unreported_transaction_loss();  // this call reports it (or replays a first one)
+        std::string failure;
+        if (session_ != c.session() && rebuild(failure) == SQL_ERROR) {
+            if (round < kReplayRounds && target_ && lost_again(records)) continue;
+            diag().set_leading(
+                "08S01",
+                "[odbc-retry] the connection was recovered but this statement could not be "
+                "rebuilt on it: " +
+                    failure,
+                records);
+            return SQL_ERROR;
+        }
+        ReplayVerdict verdict = decide_replay(facts);
+        if (verdict == ReplayVerdict::ResumeFetch && !had_result)
+            verdict = ReplayVerdict::RefuseNotReplayable;
+        TargetCounters& counters = c.target_state().counters();
+        if (verdict != ReplayVerdict::Replay && verdict != ReplayVerdict::ResumeFetch) {
+            result_open_ = false;
+            return refuse(verdict, records);
+        }
         if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_ERROR) {
+            if (round < kReplayRounds && lost_again(records)) continue;
             result_open_ = false;
             diag().set_leading(
                 "08S01",
@@ -785,7 +795,34 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
         diag().reset();
         SQLRETURN rc = reissue();
         if (rc == kCannotReissue) return refuse(ReplayVerdict::RefuseNotReplayable, records);
-        if (rc == SQL_ERROR) return rc;
+        if (rc == SQL_ERROR) {
+            if (lost_again(records)) {
+                if (round < kReplayRounds) continue;
+                // Still losing the connection: what the last replay did is as unknown as what
+                // the first attempt did; the next call recovers again.
+                result_open_ = false;
+                const bool harmless = facts.kind == StatementKind::Read || facts.not_sent;
+                counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
+                if (!facts.autocommit) {
+                    c.mark_transaction_lost();
+                } else if (!harmless) {
+                    counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+                }
+                diag().set_leading("08S01",
+                                   "[odbc-retry] the connection was lost again each of the " +
+                                       std::to_string(kReplayRounds) +
+                                       " times the call was replayed: " +
+                                       (!facts.autocommit ? "the transaction was rolled back"
+                                        : harmless        ? "the call did not complete"
+                                                   : "the outcome of the statement is unknown") +
+                                       "; the next call re-establishes the session",
+                                   records);
+                logger().warn("replay on {} lost its connection {} times; giving up",
+                              c.target_description(), kReplayRounds);
+                return SQL_ERROR;
+            }
+            return rc;
+        }
         if (!facts.autocommit && verdict == ReplayVerdict::ResumeFetch) c.transaction_restarted();
         if (verdict == ReplayVerdict::ResumeFetch) {
             result_open_ = rc != SQL_NO_DATA;
@@ -793,8 +830,17 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& re
         }
         return rc;
     }
-    result_open_ = false;
-    return refuse(verdict, records);
+}
+
+bool Statement::lost_again(std::vector<DiagRecord>& records) {
+    Connection& c = *connection_;
+    if (!c.settings().recovery) return false;
+    std::vector<DiagRecord> now = diag().records_snapshot(diag_source());
+    Classifier::Verdict verdict =
+        c.classify_failure(now, Phase::Statement, target_, SQL_HANDLE_STMT);
+    if (verdict.cls != ErrorClass::ConnectionLost) return false;
+    records = std::move(now);
+    return true;
 }
 
 }  // namespace odbcretry

@@ -132,6 +132,45 @@ TEST_F(RecoveryFake, LossBeforeExecuteOfAReadIsReplayed) {
     expect_next_call_works(s);
 }
 
+TEST_F(RecoveryFake, ALossDuringTheReplayIsRecoveredAgain) {
+    // The first connection and the first recovered one are both lost at their first execute.
+    Connection c;
+    connect(c, "LoseAt=execute:before;LoseTimes=2;");
+    Statement s(c);
+    std::vector<std::string> rows;
+    Outcome o = s.query("SELECT n FROM seq(3)", rows);
+    EXPECT_EQ(SQL_NO_DATA, o.rc) << o.describe();
+    EXPECT_EQ((std::vector<std::string>{"1", "2", "3"}), rows);
+    auto runs = calls("SQLExecDirect", "SELECT n FROM seq(3)");
+    ASSERT_EQ(3u, runs.size()) << fake_log();
+    EXPECT_TRUE(contains(runs[1], "SQL_ERROR 08S01")) << runs[1];
+    EXPECT_TRUE(contains(runs[2], "SQL_SUCCESS")) << runs[2];
+    EXPECT_EQ(3, connects());
+    expect_next_call_works(s);
+}
+
+TEST_F(RecoveryFake, AReplayLostEveryTimeGivesUpAfterThreeRounds) {
+    // The original connection and the three recovered ones are lost; the fifth one works.
+    Connection c;
+    connect(c, "LoseAt=execute:before;LoseTimes=4;");
+    Statement s(c);
+    Outcome o = s.exec("SELECT n FROM seq(3)");
+    expect_leading(o, "08S01", {"lost again each of the 3 times", "did not complete"});
+    EXPECT_EQ(4u, calls("SQLExecDirect", "SELECT n FROM seq(3)").size()) << fake_log();
+    EXPECT_EQ(4, connects());
+    expect_next_call_works(s);
+    EXPECT_EQ(5, connects());
+}
+
+TEST_F(RecoveryFake, AnIdempotentWriteLostEveryTimeHasAnUnknownOutcome) {
+    Connection c;
+    connect(c, "LoseAt=execute:after;LoseTimes=4;ReplayWrites=idempotent;");
+    Statement s(c);
+    Outcome o = s.exec("INSERT INTO t VALUES (3)");
+    expect_leading(o, "08S01", {"lost again", "outcome of the statement is unknown"});
+    expect_next_call_works(s);
+}
+
 TEST_F(RecoveryFake, LossAfterExecuteOfAReadIsReplayed) {
     Connection c;
     connect(c, "LoseAt=execute:after;");
