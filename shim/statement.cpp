@@ -384,6 +384,8 @@ SQLRETURN Statement::set_cursor_name(InText name) {
         rc = w(target_, const_cast<SQLWCHAR*>(name.w()), static_cast<SQLSMALLINT>(name.length));
     else if (!a && !w)
         return unsupported(Op::Cursor);
+    else if (!connection_->target_supports(SQL_API_SQLSETCURSORNAME))
+        return unsupported(Op::Cursor);  // the other form exists, but the target denies it
     else {
         ConvertedText c = ConvertedText::from(name, !name.wide);
         rc = name.wide ? a(target_, c.a(), static_cast<SQLSMALLINT>(c.length))
@@ -540,40 +542,55 @@ SQLRETURN Statement::catalog(Catalog id, const InText* args, int count, SQLUSMAL
     // Use the application's form when the target has it, else convert every argument.
     auto has = [&](auto fa, auto fw) { return wide ? fw != nullptr : fa != nullptr; };
     bool direct;
+    SQLUSMALLINT function = 0;
     switch (id) {
         case Catalog::Tables:
             direct = has(api_->SQLTables, api_->SQLTablesW);
+            function = SQL_API_SQLTABLES;
             break;
         case Catalog::Columns:
             direct = has(api_->SQLColumns, api_->SQLColumnsW);
+            function = SQL_API_SQLCOLUMNS;
             break;
         case Catalog::Statistics:
             direct = has(api_->SQLStatistics, api_->SQLStatisticsW);
+            function = SQL_API_SQLSTATISTICS;
             break;
         case Catalog::SpecialColumns:
             direct = has(api_->SQLSpecialColumns, api_->SQLSpecialColumnsW);
+            function = SQL_API_SQLSPECIALCOLUMNS;
             break;
         case Catalog::PrimaryKeys:
             direct = has(api_->SQLPrimaryKeys, api_->SQLPrimaryKeysW);
+            function = SQL_API_SQLPRIMARYKEYS;
             break;
         case Catalog::ForeignKeys:
             direct = has(api_->SQLForeignKeys, api_->SQLForeignKeysW);
+            function = SQL_API_SQLFOREIGNKEYS;
             break;
         case Catalog::Procedures:
             direct = has(api_->SQLProcedures, api_->SQLProceduresW);
+            function = SQL_API_SQLPROCEDURES;
             break;
         case Catalog::ProcedureColumns:
             direct = has(api_->SQLProcedureColumns, api_->SQLProcedureColumnsW);
+            function = SQL_API_SQLPROCEDURECOLUMNS;
             break;
         case Catalog::TablePrivileges:
             direct = has(api_->SQLTablePrivileges, api_->SQLTablePrivilegesW);
+            function = SQL_API_SQLTABLEPRIVILEGES;
             break;
         case Catalog::ColumnPrivileges:
             direct = has(api_->SQLColumnPrivileges, api_->SQLColumnPrivilegesW);
+            function = SQL_API_SQLCOLUMNPRIVILEGES;
             break;
         default:
             direct = false;
     }
+    // Converting to the other form is for a target that lacks one form, not for a function the
+    // target's SQLGetFunctions denies (the driver manager refuses the A form of those too).
+    if (!direct && function != 0 && !connection_->target_supports(function))
+        return unsupported(Op::Catalog);
     bool call_wide = direct ? wide : !wide;
     ConvertedText converted[6];
     SQLCHAR* na[6] = {};
