@@ -174,59 +174,6 @@ Pass::WDependent::~WDependent() {
     r_.t.set_prefix("");
 }
 
-void apply_w_rule(std::vector<std::string>& direct, std::vector<std::string>& retry) {
-    // Only these W functions: a refusal of any other W call is compared as it is.
-    static const char* const refused_by_the_driver_manager[] = {"SQLColumnPrivilegesW",
-                                                                "SQLSetCursorNameW"};
-    const std::string refusal = std::string("  diag 1: IM001 native=0 ") + kNotSupported;
-    auto starts = [](const std::string& s, const std::string& p) {
-        return s.compare(0, p.size(), p) == 0;
-    };
-    std::vector<std::string> a, b;
-    size_t i = 0, j = 0;
-    while (i < direct.size() && j < retry.size()) {
-        if (direct[i] == retry[j]) {
-            a.push_back(direct[i++]);
-            b.push_back(retry[j++]);
-            continue;
-        }
-        // direct: "CALL -> SQL_ERROR" and the refusal as its only record;
-        // retry:  "CALL -> SQL_SUCCESS[_WITH_INFO]", its records, then its dependent output.
-        const std::string& d = direct[i];
-        const size_t arrow = d.rfind(" -> SQL_ERROR");
-        bool paired = false;
-        if (arrow != std::string::npos && arrow + 13 == d.size() && i + 1 < direct.size() &&
-            direct[i + 1] == refusal &&
-            (i + 2 == direct.size() || !starts(direct[i + 2], "  diag "))) {
-            const std::string call = d.substr(0, arrow);
-            const bool named = std::any_of(std::begin(refused_by_the_driver_manager),
-                                           std::end(refused_by_the_driver_manager),
-                                           [&](const char* f) { return starts(call, f); });
-            if (named && (retry[j] == call + " -> SQL_SUCCESS" ||
-                          retry[j] == call + " -> SQL_SUCCESS_WITH_INFO")) {
-                size_t k = j + 1;
-                while (k < retry.size() && starts(retry[k], "  diag ")) ++k;
-                while (k < retry.size() && starts(retry[k], kWDependent)) ++k;
-                std::string line =
-                    call +
-                    " -> W rule DM-W1, allowed difference: refused by the driver manager (IM001) "
-                    "on the direct path, succeeded through odbc-retry (" +
-                    std::to_string(k - j - 1) + " lines of its output not compared)";
-                a.push_back(line);
-                b.push_back(line);
-                i += 2;
-                j = k;
-                paired = true;
-            }
-        }
-        if (!paired) break;
-    }
-    a.insert(a.end(), direct.begin() + static_cast<long>(i), direct.end());
-    b.insert(b.end(), retry.begin() + static_cast<long>(j), retry.end());
-    direct = std::move(a);
-    retry = std::move(b);
-}
-
 std::string Pass::cursor_name(const std::string& name) {
     auto all_hex = [](const std::string& s) {
         return !s.empty() && s.find_first_not_of("0123456789abcdefABCDEFx") == std::string::npos;
@@ -660,11 +607,9 @@ void differential(const Backend& backend, const std::string& test_name, const Bo
     }
     EXPECT_GT(direct.lines().size(), 1u) << "the test recorded nothing";
     std::vector<std::string> a = direct.lines(), b = retry.lines();
-    if (w_emulated_backend(backend)) apply_w_rule(a, b);
     if (a != b) {
         ADD_FAILURE() << "the transcripts through " << backend.direct << " and " << second
-                      << " differ (" << a.size() << " and " << b.size()
-                      << " lines after the W rule):\n"
+                      << " differ (" << a.size() << " and " << b.size() << " lines):\n"
                       << diff_lines(a, b, backend.direct, second)
                       << "(set ORT_TRANSCRIPT_DIR=DIR to keep both transcripts)";
     }

@@ -108,11 +108,9 @@ class Pass {
     // emulation deviates from the spec in these known ways:
     //   DM-W1  It refuses SQLColumnPrivilegesW and SQLSetCursorNameW with IM001 "Driver does not
     //          support this function" (the target's SQLGetFunctions denies the function, so the
-    //          driver manager drops its A form and has nothing to map the W form to); odbc-retry
-    //          converts and calls the target's A entry point, and the call succeeds. Allowed
-    //          difference (the lead's decision): such a refusal on the direct pass is paired with
-    //          odbc-retry's success, and the output that only exists because the call succeeded
-    //          (recorded inside a WDependent scope) is not compared; see apply_w_rule().
+    //          driver manager drops its A form and has nothing to map the W form to). odbc-retry
+    //          refuses them with IM001 too (it does not convert to a form the target denies); the
+    //          texts differ as in DM-W5.
     //   DM-W2  Truncated text: it returns the target's answer unchanged (sqliteodbc: SQL_SUCCESS
     //          without 01004; psqlODBC: its own 01004 text); odbc-retry returns
     //          SQL_SUCCESS_WITH_INFO with its own "[odbc-retry] String data, right truncated".
@@ -247,14 +245,6 @@ using Body = std::function<void(Pass&)>;
 
 // The mark of a line recorded inside a Pass::WDependent scope (backends with w_emulated()).
 inline constexpr const char* kWDependent = "[W-dependent] ";
-
-// The rule's allowed difference DM-W1 (see Pass::w_emulated), applied to the two transcripts of
-// a w_emulated backend before they are compared: where the direct transcript has a W call of
-// SQLColumnPrivilegesW or SQLSetCursorNameW refused with IM001 and the retry transcript has the
-// same call succeeded, both become one line naming the allowed difference, and the retry
-// transcript's kWDependent lines after it are left out of the comparison (they are counted on
-// that line, and kept in the ORT_TRANSCRIPT_DIR files). Everything else is left as it is.
-void apply_w_rule(std::vector<std::string>& direct, std::vector<std::string>& retry);
 
 // Runs `body` on the direct and on the retry DSN of `backend` and fails with a diff when the
 // transcripts differ. With ORT_TRANSCRIPT_DIR set, both transcripts are also written there.
