@@ -9,7 +9,15 @@
 #   bench/run.sh --callgrind     instructions instead of time: each case and side once under
 #                                valgrind (20,000 rows, 5,000 executions), ratio retry/direct;
 #                                exact on a busy machine, where timings cannot resolve 1%
-#   bench/run.sh ... -- ARGS     more arguments for odbc_retry_bench, e.g. --benchmark_filter=a_
+#   bench/run.sh --recovery      instead: builds odbc_retry_recovery_bench and restarts the test
+#                                PostgreSQL (scripts/pg stop/start) 5 times per side to time the
+#                                first successful call after a restart, through odbc-retry and
+#                                with psqlODBC alone (see bench/README.md); starts the test servers
+#                                (scripts/servers start) when PostgreSQL is not running and leaves
+#                                them as found. Other programs using that server see the restarts
+#   bench/run.sh --recovery --restarts N --downtime MS   restarts per side; pause between stop
+#                                and start (default 1000 ms)
+#   bench/run.sh ... -- ARGS     more arguments for the benchmark, e.g. --benchmark_filter=a_
 # Environment: ORT_JOBS (default 2); ORT_RUN (the temporary database and ini files go under it,
 # and the callgrind profiles in $ORT_RUN/bench-callgrind); ORT_BENCH_CMAKE_ARGS (more cmake
 # arguments, split on spaces); ORT_BENCH_RETRY_KEYS (odbc-retry keys for the retry DSN, e.g.
@@ -19,10 +27,10 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 
-usage() { sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
-dir=build-bench build=1 callgrind=""
-bench_args=()
+dir=build-bench build=1 callgrind="" recovery=""
+bench_args=() recovery_args=()
 while (($#)); do
   case $1 in
     --quick)
@@ -40,6 +48,19 @@ while (($#)); do
       ;;
     --callgrind)
       callgrind=1
+      shift
+      ;;
+    --recovery)
+      recovery=1
+      shift
+      ;;
+    --restarts | --downtime)
+      (($# >= 2)) || die "$1 needs a number"
+      recovery_args+=("$1=$2")
+      shift 2
+      ;;
+    --restarts=* | --downtime=*)
+      recovery_args+=("$1")
       shift
       ;;
     --no-build)
@@ -71,6 +92,14 @@ while (($#)); do
   esac
 done
 [[ $dir == /* ]] || dir=$ORT_ROOT/$dir
+target=odbc_retry_bench
+if [[ -n $recovery ]]; then
+  target=odbc_retry_recovery_bench
+  [[ -z $callgrind ]] || die "--callgrind does not go with --recovery"
+  bench_args=("${recovery_args[@]}" "${bench_args[@]}")
+else
+  ((${#recovery_args[@]} == 0)) || die "--restarts and --downtime go with --recovery"
+fi
 
 if [[ -n $build ]]; then
   command -v cmake >/dev/null || die "cmake not found (run scripts/deps)"
@@ -79,14 +108,14 @@ if [[ -n $build ]]; then
   info "configure $dir (Release)"
   cmake -S "$ORT_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release -DODBC_RETRY_BUILD_TESTS=OFF \
     -DODBC_RETRY_BUILD_BENCH=ON "${extra[@]}" >/dev/null || die "cmake configure failed"
-  info "build odbc_retry_bench (-j${ORT_JOBS:-2})"
-  log=$dir/odbc_retry_bench.build.log
-  if ! cmake --build "$dir" -j"${ORT_JOBS:-2}" --target odbc_retry_bench >"$log" 2>&1; then
+  info "build $target (-j${ORT_JOBS:-2})"
+  log=$dir/$target.build.log
+  if ! cmake --build "$dir" -j"${ORT_JOBS:-2}" --target "$target" >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     die "build failed (whole log: $log)"
   fi
 fi
-bench=$dir/bench/odbc_retry_bench
+bench=$dir/bench/$target
 [[ -x $bench ]] || die "$bench is not built (drop --no-build)"
 
 mkdir -p "$ORT_RUN"
@@ -121,6 +150,39 @@ run_callgrind() {
 }
 if [[ -n $callgrind ]]; then
   run_callgrind
+  exit 0
+fi
+
+# PostgreSQL restarted under odbc_retry_recovery_bench. The servers are started when PostgreSQL
+# is not running (or no odbc.ini names it) and stopped again at the end; PostgreSQL is started
+# again at the end if the run left it down (the program does so itself, unless it was killed).
+# Globals, not locals: the EXIT trap reads them after run_recovery has returned.
+scripts=$ORT_ROOT/scripts pg_was_up="" maria_was_up="" started=""
+# shellcheck disable=SC2317 # called by the trap
+leave_as_found() {
+  if [[ -n $pg_was_up ]]; then
+    "$scripts/pg" status >/dev/null 2>&1 || "$scripts/pg" start || warn "PostgreSQL did not start again"
+  elif [[ -n $started ]]; then
+    "$scripts/pg" stop || true
+  fi
+  if [[ -n $started && -z $maria_was_up ]]; then "$scripts/mariadb" stop || true; fi
+}
+run_recovery() {
+  local rc=0
+  "$scripts/pg" status >/dev/null 2>&1 && pg_was_up=1
+  "$scripts/mariadb" status >/dev/null 2>&1 && maria_was_up=1
+  trap leave_as_found EXIT
+  if [[ -z $pg_was_up ]] || ! grep -qs '^\[pg_direct\]' "$ODBCINI"; then
+    info "starting the test servers (scripts/servers start)"
+    started=1
+    "$scripts/servers" start
+  fi
+  info "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs (other work on the machine skews timings)"
+  "$bench" "${bench_args[@]}" || rc=$?
+  return "$rc"
+}
+if [[ -n $recovery ]]; then
+  run_recovery
   exit 0
 fi
 
