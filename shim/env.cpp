@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cstring>
 
 #include "shim/handles.h"
 
@@ -24,7 +25,7 @@ Env::~Env() {
     for (auto& t : targets_) t.driver->api().SQLFreeHandle(SQL_HANDLE_ENV, t.handle);
 }
 
-SQLRETURN Env::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER) {
+SQLRETURN Env::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length) {
     auto v = static_cast<SQLINTEGER>(reinterpret_cast<intptr_t>(value));
     std::lock_guard lock(mutex_);
     switch (attribute) {
@@ -50,19 +51,45 @@ SQLRETURN Env::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER) {
             output_nts_ = v;
             return SQL_SUCCESS;
         default: {
-            // Driver-specific environment attributes go to every target environment.
+            // Driver-specific environment attributes go to every target environment, now and
+            // later (a connection to another driver allocates its environment when it connects).
+            // (ODBC reserves no range for them; drivers use the one of connection attributes)
+            if (attribute < SQL_DRIVER_CONN_ATTR_BASE)
+                return fail("HY092", "[odbc-retry] invalid environment attribute " +
+                                         std::to_string(attribute));
+            DriverEnvAttr a{attribute, value, length, {}};
+            if (length > 0) {
+                if (!value)
+                    return fail("HY009",
+                                "[odbc-retry] null value for an environment attribute "
+                                "with a length");
+                a.bytes.assign(static_cast<const char*>(value),
+                               static_cast<const char*>(value) + length);
+                a.value = a.bytes.data();
+            } else if (length == SQL_NTS && value) {
+                const char* text = static_cast<const char*>(value);
+                a.bytes.assign(text, text + std::strlen(text) + 1);
+                a.value = a.bytes.data();
+            }
             SQLRETURN result = SQL_SUCCESS;
             for (auto& t : targets_) {
-                if (!t.driver->api().SQLSetEnvAttr) continue;
-                SQLRETURN rc = t.driver->api().SQLSetEnvAttr(t.handle, attribute, value, 0);
+                SQLRETURN rc = apply(t, a);
                 if (rc == SQL_ERROR) result = rc;
             }
-            if (targets_.empty())
-                return fail("HY092", "[odbc-retry] unknown environment attribute " +
-                                         std::to_string(attribute));
+            if (result == SQL_ERROR) return result;
+            auto same = [&](const DriverEnvAttr& d) { return d.attribute == attribute; };
+            driver_attrs_.erase(std::remove_if(driver_attrs_.begin(), driver_attrs_.end(), same),
+                                driver_attrs_.end());
+            driver_attrs_.push_back(std::move(a));
+            // (a vector's move keeps the buffer: value still points into bytes)
             return result;
         }
     }
+}
+
+SQLRETURN Env::apply(const TargetEnv& t, const DriverEnvAttr& a) {
+    if (!t.driver->api().SQLSetEnvAttr) return SQL_SUCCESS;
+    return t.driver->api().SQLSetEnvAttr(t.handle, a.attribute, a.value, a.length);
 }
 
 SQLRETURN Env::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER, SQLINTEGER* length) {
@@ -161,6 +188,7 @@ SQLHENV Env::target_env(const std::shared_ptr<const TargetDriver>& driver, std::
                               reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3), 0);
     }
     targets_.push_back({driver, handle});
+    for (const auto& a : driver_attrs_) apply(targets_.back(), a);
     return handle;
 }
 

@@ -104,6 +104,16 @@ class Env final : public HandleBase {
     };
     std::vector<TargetEnv> targets_;
     std::vector<Connection*> connections_;
+    // Driver-specific environment attributes the application set: applied to every target
+    // environment, also those allocated later. A buffer value (length > 0) is an owned copy.
+    struct DriverEnvAttr {
+        SQLINTEGER attribute;
+        SQLPOINTER value;
+        SQLINTEGER length;
+        std::vector<char> bytes;
+    };
+    std::vector<DriverEnvAttr> driver_attrs_;
+    static SQLRETURN apply(const TargetEnv& target, const DriverEnvAttr& a);
 };
 
 class Connection final : public HandleBase {

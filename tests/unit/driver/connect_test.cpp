@@ -53,6 +53,27 @@ class ConnectTest : public ::testing::Test {
     Session session_{retry()};
 };
 
+TEST_F(ConnectTest, DriverSpecificEnvironmentAttributesAreKeptForTheTarget) {
+    SQLHENV env = session_.env();
+    // Before any target is loaded: kept for the target environments to come.
+    EXPECT_EQ(api().SQLSetEnvAttr(env, SQL_DRIVER_CONN_ATTR_BASE + 0x100,
+                                  reinterpret_cast<SQLPOINTER>(7), SQL_IS_INTEGER),
+              SQL_SUCCESS);
+    char text[] = "some driver option";
+    EXPECT_EQ(api().SQLSetEnvAttr(env, SQL_DRIVER_CONN_ATTR_BASE + 0x101, text, SQL_NTS),
+              SQL_SUCCESS);
+    // Not a driver-specific number and not one of ODBC's: refused.
+    EXPECT_EQ(api().SQLSetEnvAttr(env, 150, reinterpret_cast<SQLPOINTER>(1), SQL_IS_INTEGER),
+              SQL_ERROR);
+    std::vector<Record> r = records(api(), SQL_HANDLE_ENV, env);
+    ASSERT_EQ(r.size(), 1u) << show(r);
+    EXPECT_EQ(r[0].state, "HY092");
+    // A buffer attribute with a length but no buffer.
+    EXPECT_EQ(api().SQLSetEnvAttr(env, SQL_DRIVER_CONN_ATTR_BASE + 0x102, nullptr, 8), SQL_ERROR);
+    // The target (which refuses attributes it does not know) still connects.
+    expect_handle_still_connects();
+}
+
 TEST_F(ConnectTest, EmptyConnectionString) {
     Record r = refused("");
     EXPECT_EQ(r.state, "IM002");
