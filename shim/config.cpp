@@ -59,16 +59,18 @@ const std::vector<KeyInfo>& known_keys() {
          "Retry a statement the server rolled back (deadlock, serialization failure) in "
          "autocommit."},
         {"CircuitBreakerThreshold", "10", "integer",
-         "Consecutive failed connects to one target that open its circuit (0 = no breaker). Set "
-         "per target: the first connection in a process to a target fixes it."},
+         "Consecutive failed connects to one target that open its circuit (0 = no breaker for this "
+         "connection). Each connection judges the target's shared breaker state with its own "
+         "threshold and cooldown."},
         {"CircuitBreakerCooldown", "5s", "duration",
-         "How long an open circuit fails fast before one probe. Set per target, as the threshold."},
+         "How long an open circuit fails fast before one probe."},
         {"CircuitBreakerWait", "0", "duration",
          "How long a new connect waits for an open circuit's next probe instead of failing at once "
          "with 08001 (0 = fail at once). A connect that is already retrying, and the recovery of "
          "a lost connection, wait for the probe within their deadline."},
         {"CircuitBreakerShared", "yes", "boolean",
-         "Share breaker state with every process on the host."},
+         "Share breaker state with every process on the host (where the state lives is chosen by "
+         "the first connection in a process to a target)."},
         {"RetryRulesTransient", "", "rules", "Extra rules that classify an error as transient."},
         {"RetryRulesConnectionLost", "", "rules", "Extra rules for connection_lost."},
         {"RetryRulesRolledBack", "", "rules", "Extra rules for rolled_back."},

@@ -872,7 +872,7 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
     cancel->store(false, std::memory_order_relaxed);
     target_state_->refill_budget(steady_clock_instance().now());
     RetryState state(policy, steady_clock_instance(), default_random(), app_login_timeout(),
-                     &target_state_->budget(), target_state_->breaker(), cancel);
+                     &target_state_->budget(), target_state_->breaker_for(s), cancel);
     TargetCounters& counters = target_state_->counters();
     std::vector<DiagRecord> last_records;
     for (;;) {
@@ -950,7 +950,7 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         d.set_captured(last_records);
         std::string message = give_up_message(state);
         if (state.stop_reason() == StopReason::Breaker) {
-            if (CircuitBreaker* b = target_state_->breaker()) {
+            if (CircuitBreaker* b = target_state_->breaker_for(s)) {
                 auto now = steady_clock_instance().now();
                 auto next = std::chrono::duration_cast<std::chrono::milliseconds>(
                     b->next_allowed(now) - now);

@@ -3,6 +3,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 #include "shim/log.h"
 #include "shim/retry/breaker_store.h"
@@ -84,26 +85,45 @@ TargetState::TargetState(std::string key, DriverFamily family, const Settings& s
         budget_ = own_budget_.get();
     }
 
+    // The store of the breaker's state word is chosen once per target (CircuitBreakerShared of
+    // the first connection); the threshold and cooldown are each connection's (breaker_for).
     BreakerMode mode = BreakerMode::None;
-    const std::uint64_t hash = breaker_key_hash(key_, family_);
-    if (b.enabled) {
-        BreakerStore* store = nullptr;
-        if (s.circuit_breaker_shared) {
-            store = shared_breaker_store(breaker_store_);
-            if (store) mode = BreakerMode::Shared;
-        }
-        if (!store && published) {
-            // This process's own breaker, its state word in the stats slot where `stats` sees it.
-            slot_breaker_store_ =
-                std::make_unique<SlotBreakerStore>(&published->slot->breaker_word);
-            store = slot_breaker_store_.get();
-            breaker_store_ = store->description();
-            mode = BreakerMode::Slot;
-        }
-        if (!store) store = &in_process_breaker_store(breaker_store_);
-        breaker_ = std::make_unique<CircuitBreaker>(b, *store, hash);
+    hash_ = breaker_key_hash(key_, family_);
+    if (s.circuit_breaker_shared) {
+        store_ = shared_breaker_store(breaker_store_);
+        if (store_) mode = BreakerMode::Shared;
     }
-    if (published) publisher->publish(published->slot, mode, hash, b);
+    if (!store_ && published) {
+        // This process's own breaker, its state word in the stats slot where `stats` sees it.
+        slot_breaker_store_ = std::make_unique<SlotBreakerStore>(&published->slot->breaker_word);
+        store_ = slot_breaker_store_.get();
+        breaker_store_ = store_->description();
+        mode = BreakerMode::Slot;
+    }
+    if (!store_) store_ = &in_process_breaker_store(breaker_store_);
+    if (b.enabled) breaker_ = std::make_unique<CircuitBreaker>(b, *store_, hash_);
+    if (published)
+        publisher->publish(published->slot, b.enabled ? mode : BreakerMode::None, hash_, b);
+}
+
+CircuitBreaker* TargetState::breaker_for(const Settings& s) {
+    if (s.circuit_breaker_threshold <= 0) return nullptr;
+    auto same = [&](const CircuitBreaker& b) {
+        return b.settings().failure_threshold == s.circuit_breaker_threshold &&
+               b.settings().cooldown == s.circuit_breaker_cooldown;
+    };
+    if (breaker_ && same(*breaker_)) return breaker_.get();
+    // Another threshold or cooldown over the same state word (called at connect, never on a
+    // call that succeeds).
+    std::lock_guard lock(variants_mutex_);
+    for (auto& v : variants_)
+        if (same(*v)) return v.get();
+    BreakerSettings b;
+    b.enabled = true;
+    b.failure_threshold = s.circuit_breaker_threshold;
+    b.cooldown = s.circuit_breaker_cooldown;
+    variants_.push_back(std::make_unique<CircuitBreaker>(b, *store_, hash_));
+    return variants_.back().get();
 }
 
 void TargetState::refill_budget(std::chrono::steady_clock::time_point now) {

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 #include "shim/config.h"
@@ -33,7 +35,12 @@ class TargetState {
     // Refills the budget by one token per second since the last refill; called before a retry
     // loop starts (never on a call that succeeds).
     void refill_budget(std::chrono::steady_clock::time_point now);
+    // The breaker with the first connection's settings (null when they disable it).
     CircuitBreaker* breaker() { return breaker_.get(); }
+    // The breaker as the connection with settings `s` sees it: the target's shared state word,
+    // judged with its own CircuitBreakerThreshold and CircuitBreakerCooldown (null when its
+    // threshold is 0). The pointer stays valid for the life of the process.
+    CircuitBreaker* breaker_for(const Settings& s);
     std::atomic<uint64_t>& epoch() { return epoch_; }
     TargetCounters& counters() { return *counters_; }
     const std::string& breaker_store_description() const { return breaker_store_; }
@@ -51,14 +58,18 @@ class TargetState {
     std::unique_ptr<RetryBudget> own_budget_;
     std::unique_ptr<BreakerStore> slot_breaker_store_;
     std::unique_ptr<CircuitBreaker> breaker_;
+    BreakerStore* store_ = nullptr;
+    std::uint64_t hash_ = 0;
+    std::mutex variants_mutex_;
+    std::vector<std::unique_ptr<CircuitBreaker>> variants_;
     std::string breaker_store_;
     std::string stats_path_;
     std::atomic<uint64_t> epoch_{1};
     std::atomic<int64_t> last_refill_ms_{0};
 };
 
-// The state of `key`, created with `settings` on first use (budget and breaker settings of the
-// first connection to a target apply to the target).
+// The state of `key`, created with `settings` on first use (the budget's settings and where the
+// breaker's state lives are those of the first connection to a target).
 TargetState& target_state(const std::string& key, DriverFamily family, const Settings& settings);
 
 }  // namespace odbcretry
