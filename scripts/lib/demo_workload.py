@@ -97,11 +97,22 @@ def part_workload(setup_conn):
     return not errors and rows == stats["writes"]
 
 
+def show_stats():
+    """`odbc-retry stats` while this process lives: it lists the counters of live processes."""
+    tool = os.environ.get("ORT_ODBC_RETRY_TOOL")
+    if not tool or not os.access(tool, os.X_OK):
+        return
+    say("4. odbc-retry stats: what odbc-retry did for this process, per target")
+    sys.stdout.flush()
+    subprocess.run([tool, "stats"], check=False, timeout=30)
+
+
 def main():
     conn = part_connect_while_starting()
     ok = part_workload(conn)
     conn.close()
     say("3. the workload finished " + ("without an error" if ok else "WITH ERRORS"))
+    show_stats()
     return 0 if ok else 1
 
 
