@@ -518,6 +518,7 @@ class Descriptor final : public HandleBase {
     SQLRETURN free_handle();
 
     bool implicit() const { return owner_ != nullptr; }
+    const Statement* owner() const { return owner_; }
     SQLHDESC target() const { return target_; }
     SQLINTEGER implicit_attribute() const { return implicit_attribute_; }
     void note_edited();

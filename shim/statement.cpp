@@ -414,8 +414,10 @@ SQLRETURN Statement::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER
             return fail("HY024", "[odbc-retry] invalid descriptor handle for statement attribute " +
                                      std::to_string(attribute));
         if (d->implicit() && d->target() != nullptr) {
-            // An implicit descriptor of another statement cannot be associated (HY017 in ODBC).
-            if (!(attribute == SQL_ATTR_APP_ROW_DESC || attribute == SQL_ATTR_APP_PARAM_DESC))
+            // Only this statement's own implicit descriptor may be set (it restores the
+            // implicit association); another statement's is HY017 in ODBC.
+            if (d->owner() != this ||
+                !(attribute == SQL_ATTR_APP_ROW_DESC || attribute == SQL_ATTR_APP_PARAM_DESC))
                 return fail(
                     "HY017",
                     "[odbc-retry] invalid use of an automatically allocated descriptor handle");

@@ -417,6 +417,16 @@ TEST_F(FakeTargetTest, StatementDescriptorsAreOurHandles) {
     ASSERT_EQ(a().SQLGetStmtAttr(stmt, SQL_ATTR_APP_ROW_DESC, &now, 0, nullptr), SQL_SUCCESS);
     EXPECT_EQ(now, ard);
     EXPECT_EQ(a().SQLFreeHandle(SQL_HANDLE_DESC, mine), SQL_SUCCESS);
+
+    // Another statement's implicit descriptor: HY017; this statement's own: restores it.
+    SQLHSTMT other = through_.statement();
+    SQLHDESC other_ard = nullptr;
+    ASSERT_EQ(a().SQLGetStmtAttr(other, SQL_ATTR_APP_ROW_DESC, &other_ard, 0, nullptr),
+              SQL_SUCCESS);
+    EXPECT_EQ(a().SQLSetStmtAttr(stmt, SQL_ATTR_APP_ROW_DESC, other_ard, 0), SQL_ERROR);
+    EXPECT_EQ(records(a(), SQL_HANDLE_STMT, stmt).at(0).state, "HY017");
+    EXPECT_EQ(a().SQLSetStmtAttr(stmt, SQL_ATTR_APP_ROW_DESC, ard, 0), SQL_SUCCESS)
+        << outcome(a(), SQL_ERROR, SQL_HANDLE_STMT, stmt);
 }
 
 // ---- connection life cycle -----------------------------------------------------------------
