@@ -38,6 +38,14 @@ std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view te
         if (text[i] == '\0') break;
         size_t eq = text.find_first_of("=;", i);
         if (eq == std::string_view::npos || text[eq] != '=') {
+            if (!out.empty() && is_secret_key(out.back().key)) {
+                // Most likely the rest of a password with a ';' in it: never quote it.
+                error = "malformed connection string: the text after the value of '" +
+                        out.back().key +
+                        "' has no '=' (a value that contains ';' needs braces: " + out.back().key +
+                        "={...})";
+                return std::nullopt;
+            }
             error =
                 "malformed connection string: '" +
                 std::string(trim(text.substr(i, eq == std::string_view::npos ? n - i : eq - i))) +

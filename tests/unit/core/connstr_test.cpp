@@ -99,6 +99,15 @@ TEST(ConnectionStringParse, KeyWithoutEqualsIsAnErrorQuotingIt) {
     EXPECT_NE(error.find("justakey"), std::string::npos) << error;
 }
 
+TEST(ConnectionStringParse, TheRestOfAnUnbracedPasswordIsNeverQuoted) {
+    std::string error = parse_error("DSN=pg;PWD=s3cr;et-tail;UID=u");
+    EXPECT_EQ(error.find("et-tail"), std::string::npos) << error;
+    EXPECT_NE(error.find("PWD={...}"), std::string::npos) << error;
+    error = parse_error("DSN=pg;Password=ab;cd");
+    EXPECT_EQ(error.find("cd'"), std::string::npos) << error;
+    EXPECT_NE(error.find("Password"), std::string::npos) << error;
+}
+
 TEST(ConnectionStringParse, EmptyKeyIsAnError) {
     std::string error = parse_error("=value");
     EXPECT_NE(error.find("empty key"), std::string::npos) << error;
