@@ -38,6 +38,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "odbc_diag.h"
+
 #ifndef ODBC_RETRY_BENCH_DRIVER
 #error "ODBC_RETRY_BENCH_DRIVER (path of the built libodbcretry.so) must be defined"
 #endif
@@ -71,23 +73,7 @@ bool env_flag(const char* name) {
 // ---------------------------------------------------------------------------------------------
 // ODBC helpers. Errors throw; a benchmark turns them into SkipWithError.
 
-std::string diagnostics(SQLSMALLINT type, SQLHANDLE handle) {
-    std::string out;
-    SQLCHAR state[6];
-    SQLCHAR message[1024];
-    SQLINTEGER native = 0;
-    SQLSMALLINT length = 0;
-    for (SQLSMALLINT rec = 1; rec <= 5; ++rec) {
-        SQLRETURN rc =
-            SQLGetDiagRec(type, handle, rec, state, &native, message, sizeof message, &length);
-        if (!SQL_SUCCEEDED(rc)) break;
-        out += out.empty() ? "" : "; ";
-        out += reinterpret_cast<char*>(state);
-        out += ": ";
-        out += reinterpret_cast<char*>(message);
-    }
-    return out.empty() ? "no diagnostic record" : out;
-}
+using odbc_retry_bench::diagnostics;
 
 void require(SQLRETURN rc, SQLSMALLINT type, SQLHANDLE handle, const char* what) {
     if (SQL_SUCCEEDED(rc)) [[likely]]

@@ -76,6 +76,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "odbc_diag.h"
+
 #ifndef ODBC_RETRY_BENCH_DRIVER
 #error "ODBC_RETRY_BENCH_DRIVER (path of the built libodbcretry.so) must be defined"
 #endif
@@ -171,24 +173,7 @@ int read_port() {
 // ---------------------------------------------------------------------------------------------
 // ODBC helpers
 
-std::string diagnostics(SQLSMALLINT type, SQLHANDLE handle) {
-    std::string out;
-    SQLCHAR state[6];
-    SQLCHAR message[1024];
-    SQLINTEGER native = 0;
-    SQLSMALLINT length = 0;
-    for (SQLSMALLINT rec = 1; rec <= 3; ++rec) {
-        SQLRETURN rc =
-            SQLGetDiagRec(type, handle, rec, state, &native, message, sizeof message, &length);
-        if (!SQL_SUCCEEDED(rc)) break;
-        out += out.empty() ? "" : "; ";
-        out += reinterpret_cast<char*>(state);
-        out += ": ";
-        out += reinterpret_cast<char*>(message);
-    }
-    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-    return out.empty() ? "no diagnostic record" : out;
-}
+using odbc_retry_bench::diagnostics;
 
 SQLCHAR* sqlchar(const std::string& s) {
     return reinterpret_cast<SQLCHAR*>(const_cast<char*>(s.c_str()));
