@@ -552,6 +552,7 @@ SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
         if (!SQL_SUCCEEDED(rc)) return rc;
     }
     auto s = std::make_unique<Statement>(this, target);
+    if (transaction_loss_unreported_.load(std::memory_order_relaxed)) s->must_catch_up();
     {
         std::lock_guard lock(children_mutex_);
         statements_.push_back(s.get());

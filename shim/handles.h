@@ -409,6 +409,10 @@ class Statement final : public HandleBase {
     const TargetApi* api() const { return api_; }
     SQLHSTMT target() const { return target_; }
 
+    // A statement allocated right after a recovery that lost this connection's transaction:
+    // its first call goes through catch_up, which reports the loss (sessions start at 1).
+    void must_catch_up() { session_ = 0; }
+
   private:
     SQLRETURN unsupported(Op op);
     // A call failed: decide (classify, retry, recover) and return what the application sees.

@@ -557,7 +557,7 @@ TEST_F(RecoveryFake, OtherConnectionsAreValidatedWithTheProbeQuery) {
 // for an unknown driver family, so validation does not find the loss; the statement then fails on
 // the target and should be refused as inside a transaction, but returns SQL_SUCCESS. Tracked in the
 // issue note.
-TEST_F(RecoveryFake, DISABLED_ValidationThatFindsALostTransactionReportsIt) {
+TEST_F(RecoveryFake, ValidationThatFindsALostTransactionReportsIt) {
     // Connection a is inside a transaction when the server restarts; b notices first. a's next
     // statement must not quietly start a new transaction on the new connection: the contract's
     // "inside a transaction with earlier statements" row applies.
