@@ -949,6 +949,11 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         // The target's last records, kept as copies (its handle is gone), then the give-up record.
         DiagArea& d = diag();
         d.set_captured(last_records);
+        if (state.stop_reason() == StopReason::Attempts && policy.max_attempts <= 1) {
+            // Retrying is off (RetryMaxAttempts=1): the target's answer exactly, as it gave it.
+            counters.connect_failures.fetch_add(1, std::memory_order_relaxed);
+            return SQL_ERROR;
+        }
         std::string message = give_up_message(state);
         if (state.stop_reason() == StopReason::Breaker) {
             if (CircuitBreaker* b = target_state_->breaker_for(s)) {

@@ -127,6 +127,20 @@ TEST_F(RetryFake, GivesUpAfterMaxAttempts) {
     EXPECT_TRUE(contains(gave_up[0], "gave up after 3 attempts")) << gave_up[0];
 }
 
+TEST_F(RetryFake, WithRetryOffTheTargetsRecordsComeAlone) {
+    Fake f("once",
+           {{"RetryMaxAttempts", "1"},
+            {"FailConnect", "5:08001:101:could not connect to server: Connection refused"}});
+    Connection c;
+    ConnectResult r = c.connect(f.cs());
+    ASSERT_EQ(r.rc, SQL_ERROR) << f.dump();
+    EXPECT_EQ(f.calls("SQLDriverConnect"), 1) << f.dump();
+    ASSERT_EQ(r.diags.size(), 1u) << to_string(r.diags);
+    EXPECT_EQ(r.diags[0].state, "08001");
+    EXPECT_TRUE(contains(r.diags[0].message, "Connection refused")) << to_string(r.diags);
+    EXPECT_FALSE(contains(to_string(r.diags), "[odbc-retry]")) << to_string(r.diags);
+}
+
 TEST_F(RetryFake, DeadlineBoundsAllAttempts) {
     Fake f("deadline", {{"RetryDeadline", "400ms"},
                         {"RetryBaseDelay", "50ms"},
