@@ -1,5 +1,7 @@
 #include "shim/retry/breaker_store.h"
 
+#include "shim/state_dir.h"
+
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -43,37 +45,6 @@ std::uint64_t* find_or_claim(std::uint64_t* base, std::uint32_t slots, std::uint
         if (seen == key) return &slot[kStateWord];
     }
     return nullptr;
-}
-
-std::string errno_text(const std::string& what, const std::string& path) {
-    return what + " " + path + ": " + std::strerror(errno);
-}
-
-// Makes sure `directory` exists and is usable. `private_dir`: it is one of our per-user
-// directories, which must be a real directory of this user that nobody else can write to.
-bool prepare_directory(const std::string& directory, bool private_dir, std::string& error) {
-    if (directory.empty()) {
-        error = "no directory for the shared circuit breaker state";
-        return false;
-    }
-    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-        error = errno_text("cannot create directory", directory);
-        return false;
-    }
-    struct stat st {};
-    if ((private_dir ? ::lstat(directory.c_str(), &st) : ::stat(directory.c_str(), &st)) != 0) {
-        error = errno_text("cannot inspect", directory);
-        return false;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        error = directory + " is not a directory";
-        return false;
-    }
-    if (private_dir && (st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)) {
-        error = directory + " must belong to this user and not be writable by others";
-        return false;
-    }
-    return true;
 }
 
 void write_header(std::uint64_t* words, std::uint32_t slots) {
@@ -153,7 +124,8 @@ std::unique_ptr<SharedBreakerStore> SharedBreakerStore::open_in(const std::strin
                                                                 bool private_dir,
                                                                 std::string& error,
                                                                 std::uint32_t slots) {
-    if (!prepare_directory(directory, private_dir, error)) return nullptr;
+    if (!prepare_state_directory(directory, private_dir, "the shared circuit breaker state", error))
+        return nullptr;
     const std::string path = directory + "/" + std::string(kFileName);
     const std::size_t size = table_bytes(slots);
 

@@ -20,6 +20,7 @@
 
 #include "shim/retry/breaker_store.h"
 #include "shim/retry/clock.h"
+#include "shim/state_dir.h"
 
 namespace odbcretry {
 namespace {
@@ -30,10 +31,6 @@ static_assert(std::atomic_ref<std::uint64_t>::is_always_lock_free);
 constexpr std::uint32_t kSlotFree = 0;
 constexpr std::uint32_t kSlotClaimed = 1;
 constexpr std::uint32_t kSlotReady = 2;
-
-std::string errno_text(const std::string& what, const std::string& path) {
-    return what + " " + path + ": " + std::strerror(errno);
-}
 
 std::int64_t unix_ms_now() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -59,33 +56,6 @@ std::string read_small_file(const char* path) {
     std::string line;
     if (in) std::getline(in, line);
     return line;
-}
-
-// The same checks as the shared breaker table's directory (breaker_store.cpp): one of our
-// per-user directories must be a real directory of this user that nobody else can write to.
-bool prepare_directory(const std::string& directory, bool private_dir, std::string& error) {
-    if (directory.empty()) {
-        error = "no directory for the stats file";
-        return false;
-    }
-    if (::mkdir(directory.c_str(), 0700) != 0 && errno != EEXIST) {
-        error = errno_text("cannot create directory", directory);
-        return false;
-    }
-    struct stat st {};
-    if ((private_dir ? ::lstat(directory.c_str(), &st) : ::stat(directory.c_str(), &st)) != 0) {
-        error = errno_text("cannot inspect", directory);
-        return false;
-    }
-    if (!S_ISDIR(st.st_mode)) {
-        error = directory + " is not a directory";
-        return false;
-    }
-    if (private_dir && (st.st_uid != ::geteuid() || (st.st_mode & 022) != 0)) {
-        error = directory + " must belong to this user and not be writable by others";
-        return false;
-    }
-    return true;
 }
 
 bool header_matches(const StatsHeader& h) {
@@ -171,7 +141,8 @@ std::optional<std::pair<std::int64_t, std::uint64_t>> parse_stats_file_name(std:
 StatsPublisher* StatsPublisher::create(std::string& error) {
     const char* env = std::getenv("ODBC_RETRY_STATE_DIR");
     const std::string directory = default_state_directory();
-    if (!prepare_directory(directory, !(env && *env), error)) return nullptr;
+    if (!prepare_state_directory(directory, !(env && *env), "the stats file", error))
+        return nullptr;
 
     const std::int64_t pid = ::getpid();
     const std::uint64_t start = process_start_ticks(pid).value_or(0);
