@@ -23,6 +23,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/odbc_names.h"
+
 namespace ort_it {
 
 // ---- runtime environment ---------------------------------------------------------------------
@@ -234,28 +236,7 @@ std::string fmt(const char* format, Args... args) {
     return out;
 }
 
-inline std::string rc_name(SQLRETURN rc) {
-    switch (rc) {
-        case SQL_SUCCESS:
-            return "SQL_SUCCESS";
-        case SQL_SUCCESS_WITH_INFO:
-            return "SQL_SUCCESS_WITH_INFO";
-        case SQL_ERROR:
-            return "SQL_ERROR";
-        case SQL_INVALID_HANDLE:
-            return "SQL_INVALID_HANDLE";
-        case SQL_NO_DATA:
-            return "SQL_NO_DATA";
-        case SQL_NEED_DATA:
-            return "SQL_NEED_DATA";
-        case SQL_STILL_EXECUTING:
-            return "SQL_STILL_EXECUTING";
-        case SQL_PARAM_DATA_AVAILABLE:
-            return "SQL_PARAM_DATA_AVAILABLE";
-        default:
-            return "rc=" + std::to_string(rc);
-    }
-}
+using ort_test::rc_name;
 
 inline std::string len_str(SQLLEN n) {
     if (n == SQL_NULL_DATA) return "NULL_DATA";

@@ -29,6 +29,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/odbc_names.h"
+
 namespace ort_recovery {
 
 using Clock = std::chrono::steady_clock;
@@ -92,7 +94,7 @@ struct Diag {
     std::string message;
 };
 std::string to_string(const std::vector<Diag>& records);
-std::string rc_name(SQLRETURN rc);
+using ort_test::rc_name;
 std::vector<Diag> diag_records(SQLSMALLINT type, SQLHANDLE handle);
 
 SQLHENV odbc_env();  // one ODBC 3 environment for the process

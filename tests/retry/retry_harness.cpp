@@ -245,26 +245,6 @@ std::string to_string(const std::vector<Diag>& records) {
     return out;
 }
 
-std::string rc_name(SQLRETURN rc) {
-    switch (rc) {
-        case SQL_SUCCESS:
-            return "SQL_SUCCESS";
-        case SQL_SUCCESS_WITH_INFO:
-            return "SQL_SUCCESS_WITH_INFO";
-        case SQL_ERROR:
-            return "SQL_ERROR";
-        case SQL_INVALID_HANDLE:
-            return "SQL_INVALID_HANDLE";
-        case SQL_NO_DATA:
-            return "SQL_NO_DATA";
-        case SQL_NEED_DATA:
-            return "SQL_NEED_DATA";
-        case SQL_STILL_EXECUTING:
-            return "SQL_STILL_EXECUTING";
-    }
-    return "rc " + std::to_string(rc);
-}
-
 std::vector<Diag> diag_records(SQLSMALLINT type, SQLHANDLE handle) {
     std::vector<Diag> out;
     for (SQLSMALLINT i = 1; i < 50; ++i) {

@@ -26,6 +26,8 @@
 
 #include <gtest/gtest.h>
 
+#include "../common/odbc_names.h"
+
 namespace ort_retry {
 
 using Clock = std::chrono::steady_clock;
@@ -111,7 +113,7 @@ struct Diag {
     bool operator==(const Diag&) const = default;
 };
 std::string to_string(const std::vector<Diag>& records);
-std::string rc_name(SQLRETURN rc);
+using ort_test::rc_name;
 std::vector<Diag> diag_records(SQLSMALLINT type, SQLHANDLE handle);
 
 SQLHENV odbc_env();  // one ODBC 3 environment for the process
