@@ -21,8 +21,6 @@ namespace odbcretry {
 
 namespace {
 
-constexpr uint64_t kHashSeed = 0xcbf29ce484222325ULL;
-
 // A fast, order-sensitive hash of what the application received: eight bytes at a time. It only
 // has to tell "the same rows" from "other rows", not resist an adversary.
 inline uint64_t mix(uint64_t h, uint64_t word) {
