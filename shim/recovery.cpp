@@ -21,6 +21,10 @@ namespace odbcretry {
 
 namespace {
 
+// How often one call recovers a connection that is lost again while the call is replayed or its
+// statement rebuilt on the new connection, before the call gives up.
+constexpr int kReplayRounds = 3;
+
 // A fast, order-sensitive hash of what the application received: eight bytes at a time. It only
 // has to tell "the same rows" from "other rows", not resist an adversary.
 inline uint64_t mix(uint64_t h, uint64_t word) {
@@ -688,12 +692,25 @@ SQLRETURN Statement::catch_up(Op op) {
     bool had_result = result_open_;
     result_open_ = false;
     std::string failure;
-    if (rebuild(failure) == SQL_ERROR) {
-        diag().post_alone(
+    // Rebuilding talks to the new connection (a prepared statement is prepared again), and that
+    // connection can be lost as well: each such loss is recovered, up to kReplayRounds times.
+    for (int round = 1;; ++round) {
+        if (rebuild(failure) != SQL_ERROR) break;
+        // The target's own records say why (a table dropped meanwhile, say): they follow ours.
+        std::vector<DiagRecord> records;
+        if (target_) records = diag().records_snapshot(diag_source());
+        if (round < kReplayRounds && target_ && lost_again(records)) {
+            if (c.recover(*this, session_, "rebuilding a statement failed with a lost connection",
+                          &cancel_) == SQL_ERROR)
+                return SQL_ERROR;
+            continue;
+        }
+        diag().set_leading(
             "08S01",
             "[odbc-retry] the connection was recovered but this statement could not be "
             "rebuilt on it: " +
-                failure);
+                failure,
+            records);
         return SQL_ERROR;
     }
     bool reads_open_result =
@@ -727,7 +744,6 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
     std::vector<DiagRecord> records = first_records;
     // A replay can lose its new connection too (a server that is restarted again, a killer of
     // sessions): each loss is recovered and decided again, up to kReplayRounds times.
-    constexpr int kReplayRounds = 3;
     for (int round = 1;; ++round) {
         ReplayFacts facts;
         facts.call = replay_call(op);

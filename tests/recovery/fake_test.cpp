@@ -171,6 +171,34 @@ TEST_F(RecoveryFake, AnIdempotentWriteLostEveryTimeHasAnUnknownOutcome) {
     expect_next_call_works(s);
 }
 
+TEST_F(RecoveryFake, AStatementWhoseRebuildIsLostIsRebuiltOnTheNextConnection) {
+    // Another statement recovers the connection; the prepared one is rebuilt at its next call
+    // and the new connection is lost just then (its first statement doomed it): odbc-retry
+    // recovers once more and prepares it on the third connection.
+    Connection c;
+    connect(c, "LoseAt=after:1;LoseTimes=2;");
+    Statement s(c);
+    ASSERT_OK(s.prepare("SELECT n FROM seq(3)"));
+    Statement other(c);
+    ASSERT_OK(other.exec("SELECT n FROM seq(1)"));  // completes: the first connection is doomed
+    other.close();
+    ASSERT_OK(other.exec("SELECT n FROM seq(2)"));  // recovers, replays: the second is doomed
+    other.close();
+    std::vector<std::string> rows;
+    ASSERT_OK(s.execute());
+    EXPECT_OK(s.fetch_all(rows));
+    EXPECT_EQ((std::vector<std::string>{"1", "2", "3"}), rows);
+    auto prepares = calls("SQLPrepare", "SELECT n FROM seq(3)");
+    ASSERT_EQ(3u, prepares.size()) << fake_log();
+    EXPECT_TRUE(contains(prepares[0], "SQL_SUCCESS")) << prepares[0];
+    EXPECT_TRUE(contains(prepares[1], "SQL_ERROR 08S01")) << prepares[1];
+    EXPECT_TRUE(contains(prepares[2], "SQL_SUCCESS")) << prepares[2];
+    EXPECT_EQ(3, connects());
+    EXPECT_TRUE(contains(retry_log(), "rebuilding a statement failed with a lost connection"))
+        << retry_log();
+    expect_next_call_works(s);
+}
+
 TEST_F(RecoveryFake, LossAfterExecuteOfAReadIsReplayed) {
     Connection c;
     connect(c, "LoseAt=execute:after;");
