@@ -1,11 +1,13 @@
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "shim/convert.h"
 #include "shim/handles.h"
 #include "shim/engine.h"
 #include "shim/log.h"
 #include "shim/retry/clock.h"
+#include "shim/retry/listen_probe.h"
 #include "shim/retry/random.h"
 #include "shim/target_state.h"
 
@@ -747,6 +749,8 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
                       (port.empty() ? "-" : port) + "/" + (database.empty() ? "-" : database);
     if (host.empty() && database.empty()) key += "?" + target_description_;
     target_description_ += " (" + key + ")";
+    server_host_ = host;
+    server_port_ = port.empty() ? default_port_for(family_) : port;
     target_state_ = &odbcretry::target_state(key, family_, s);
     classifier_ = std::make_unique<Classifier>(family_, make_user_rules(s));
     secrets_.clear();
@@ -876,6 +880,7 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                      &target_state_->budget(), target_state_->breaker_for(s), cancel);
     TargetCounters& counters = target_state_->counters();
     std::vector<DiagRecord> last_records;
+    std::optional<TcpListenProbe> probe;  // made at the first retry (RetryWakeOnListen)
     for (;;) {
         Admission admission = state.admit();
         if (admission.stop()) {
@@ -938,10 +943,17 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                              &target_description_};
         log_retry(report, secrets_);
         close_target_dbc();
-        if (!real_sleeper().sleep_for(decision.delay, cancel)) {
+        if (s.retry_wake_on_listen && !probe && !server_host_.empty())
+            probe.emplace(server_host_, server_port_, 5 * kListenCheckInterval);
+        WaitEnd end = wait_out_backoff(real_sleeper(), steady_clock_instance(), decision.delay,
+                                       cancel, probe ? &*probe : nullptr, kListenCheckInterval);
+        if (end == WaitEnd::Cancelled) {
             state.on_cancelled();
             break;
         }
+        if (end == WaitEnd::Listening)
+            logger().info("{} accepts connections again: retrying before the backoff ends",
+                          target_description_);
     }
     // Given up: the target's last records, then ours saying why.
     close_target_dbc();

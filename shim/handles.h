@@ -253,6 +253,7 @@ class Connection final : public HandleBase {
     uint64_t target_epoch_ = 0;  // the target's epoch this connection was validated in
     std::unique_ptr<Classifier> classifier_;
     std::string target_description_;
+    std::string server_host_, server_port_;  // where RetryWakeOnListen checks (empty: nowhere)
     std::vector<std::string> secrets_;
     bool mariadb_conn_timeout_ = false;
     std::atomic<bool> cancel_{false};

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "../common/loopback_socket.h"
 #include "retry_harness.h"
 
 namespace ort_retry {
@@ -125,6 +126,65 @@ TEST_F(RetryFake, GivesUpAfterMaxAttempts) {
     auto gave_up = give_up_lines(f.retry_log());
     ASSERT_EQ(gave_up.size(), 1u) << f.dump();
     EXPECT_TRUE(contains(gave_up[0], "gave up after 3 attempts")) << gave_up[0];
+}
+
+// RetryWakeOnListen: the fake stands for a server at 127.0.0.1:PORT (it ignores Server and Port;
+// odbc-retry reads them to know where the server listens). The port is a socket of this test,
+// refusing connects until the test makes it listen.
+TEST_F(RetryFake, AConnectRetriesAsSoonAsTheServerListensAgain) {
+    ort_test::LoopbackSocket server;
+    ASSERT_TRUE(server.ok());
+    // A backoff of 20 s: without the wake-up the connect would wait it out.
+    Fake f("wake", {{"FailConnect", "1:08001:101:could not connect to server: Connection refused"},
+                    {"Server", "127.0.0.1"},
+                    {"Port", server.port()},
+                    {"RetryBaseDelay", "20s"},
+                    {"RetryMaxDelay", "20s"},
+                    {"RetryJitter", "none"},
+                    {"RetryDeadline", "60s"}});
+    // The "server" starts listening once odbc-retry has begun waiting out its backoff.
+    std::atomic<bool> stop{false};
+    bool listened = false;
+    std::thread starter([&] {
+        const auto give_up = std::chrono::steady_clock::now() + 30s;
+        while (!stop && std::chrono::steady_clock::now() < give_up) {
+            if (!retry_lines(f.retry_log()).empty()) {
+                listened = server.listen_now();
+                return;
+            }
+            std::this_thread::sleep_for(5ms);
+        }
+    });
+    Connection c;
+    ConnectResult r = c.connect(f.cs());
+    stop = true;
+    starter.join();
+    ASSERT_TRUE(listened) << f.dump();
+    ASSERT_EQ(r.rc, SQL_SUCCESS) << to_string(r.diags) << f.dump();
+    EXPECT_EQ(f.calls("SQLDriverConnect"), 2) << f.dump();
+    auto retries = retry_lines(f.retry_log());
+    ASSERT_EQ(retries.size(), 1u) << f.dump();
+    EXPECT_TRUE(contains(retries[0], "retrying in 20000 ms")) << retries[0];
+    EXPECT_EQ(lines_with(f.retry_log(), "accepts connections again").size(), 1u) << f.dump();
+}
+
+TEST_F(RetryFake, AServerThatListensButRefusedGetsItsWholeBackoff) {
+    // Its port accepts (a server starting up, or out of connection slots): no early retry.
+    ort_test::LoopbackSocket server;
+    ASSERT_TRUE(server.ok());
+    ASSERT_TRUE(server.listen_now());
+    Fake f("nowake", {{"FailConnect", "2:08001:101:FATAL:  the database system is starting up"},
+                      {"Server", "127.0.0.1"},
+                      {"Port", server.port()},
+                      {"RetryBaseDelay", "100ms"},
+                      {"RetryMaxDelay", "100ms"},
+                      {"RetryJitter", "none"}});
+    Connection c;
+    ConnectResult r = c.connect(f.cs());
+    ASSERT_EQ(r.rc, SQL_SUCCESS) << to_string(r.diags) << f.dump();
+    EXPECT_EQ(f.calls("SQLDriverConnect"), 3) << f.dump();
+    EXPECT_EQ(retry_lines(f.retry_log()).size(), 2u) << f.dump();
+    EXPECT_TRUE(lines_with(f.retry_log(), "accepts connections again").empty()) << f.dump();
 }
 
 TEST_F(RetryFake, WithRetryOffTheTargetsRecordsComeAlone) {

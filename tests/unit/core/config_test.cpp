@@ -155,6 +155,7 @@ std::string describe(const Settings& s) {
         << " circuit_breaker_threshold=" << s.circuit_breaker_threshold
         << " circuit_breaker_cooldown=" << s.circuit_breaker_cooldown.count()
         << " circuit_breaker_shared=" << s.circuit_breaker_shared
+        << " retry_wake_on_listen=" << s.retry_wake_on_listen
         << " hang_protection=" << s.hang_protection << " recovery=" << s.recovery
         << " replay_writes=" << s.replay_writes << " session_init_sql=" << s.session_init_sql.size()
         << " probe_query=" << s.probe_query;
