@@ -61,9 +61,9 @@ const std::vector<KeyInfo>& known_keys() {
         {"RetryWakeOnListen", "yes", "boolean",
          "While a failed connect waits out its backoff and the server's TCP port refuses "
          "connections (the server is down or restarting), check the port every 20 ms and retry "
-         "as soon as it accepts, instead of at the end of the delay. A server whose port accepts "
-         "but that refused the session (starting up, too many connections) gets the whole "
-         "backoff. Needs the target's host (Server, Servername, Host ...) and port (or the "
+         "as soon as it accepts, instead of at the end of the delay; the delays then start again "
+         "from RetryBaseDelay. A server whose port accepts but that refused the session "
+         "(starting up, too many connections) gets the whole backoff. Needs the target's host (Server, Servername, Host ...) and port (or the "
          "family's default port) in its keys. Each wake-up is one TCP connection closed before "
          "the handshake: PostgreSQL logs 'incomplete startup packet', MariaDB counts an aborted "
          "connect (reset by the connect that follows)."},

@@ -951,9 +951,13 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
             state.on_cancelled();
             break;
         }
-        if (end == WaitEnd::Listening)
+        if (end == WaitEnd::Listening) {
+            // A server that has just started to listen may still refuse sessions for a moment
+            // (PostgreSQL: "the database system is starting up"): the delays start small again.
+            state.restart_backoff();
             logger().info("{} accepts connections again: retrying before the backoff ends",
                           target_description_);
+        }
     }
     // Given up: the target's last records, then ours saying why.
     close_target_dbc();

@@ -72,16 +72,17 @@ WaitEnd wait_out_backoff(Sleeper& sleeper, Clock& clock, std::chrono::millisecon
                          std::chrono::milliseconds interval) {
     // Only a server that refused at the start of the wait is watched: one that accepts TCP but
     // refused the session gets its whole backoff.
-    if (!probe || delay <= interval || interval.count() <= 0 || !probe->usable() ||
-        probe->listening())
+    if (!probe || interval.count() <= 0 || !probe->usable() || probe->listening())
         return sleeper.sleep_for(delay, cancel) ? WaitEnd::Elapsed : WaitEnd::Cancelled;
+    // Checked after every slice, the last one included: a server that started to listen during
+    // the wait is reported even when the delay ran out at the same time.
     const auto end = clock.now() + delay;
     for (;;) {
         const auto now = clock.now();
         if (now >= end) return WaitEnd::Elapsed;
         auto left = std::chrono::ceil<std::chrono::milliseconds>(end - now);
         if (!sleeper.sleep_for(std::min(left, interval), cancel)) return WaitEnd::Cancelled;
-        if (clock.now() < end && probe->listening()) return WaitEnd::Listening;
+        if (probe->listening()) return WaitEnd::Listening;
     }
 }
 

@@ -57,8 +57,8 @@ enum class WaitEnd {
 };
 
 // Waits out `delay` with `sleeper` (time read from `clock`). With a usable `probe` (may be null)
-// that says the server is not listening at the start, checks it every `interval` and returns
-// Listening as soon as it is.
+// that says the server is not listening at the start, checks it every `interval` and at the end,
+// and returns Listening as soon as it is: the server came back during the wait.
 WaitEnd wait_out_backoff(Sleeper& sleeper, Clock& clock, std::chrono::milliseconds delay,
                          const std::atomic<bool>* cancel, ListenProbe* probe,
                          std::chrono::milliseconds interval);

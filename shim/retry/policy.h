@@ -136,6 +136,9 @@ class RetryState {
     void on_success();
     // The caller's wait was cancelled (Sleeper::sleep_for returned false).
     Decision on_cancelled();
+    // The server's state changed during the wait (its port listens again after refusing): the
+    // next delay is the first one of the curve again, not one grown while the server was down.
+    void restart_backoff() { backoff_.reset(); }
 
     int attempts() const { return attempts_; }  // attempts reported (failures and success)
     std::chrono::milliseconds elapsed() const;  // since construction

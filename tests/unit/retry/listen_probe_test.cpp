@@ -64,10 +64,27 @@ TEST(WaitOutBackoff, AServerThatStaysDownIsWaitedOutToTheEnd) {
     const auto start = clock.now();
     EXPECT_EQ(WaitEnd::Elapsed, wait_out_backoff(sleeper, clock, 110ms, nullptr, &probe, 20ms));
     EXPECT_EQ(clock.now() - start, 110ms);
-    // 20 ms slices, the last one shortened to what is left; no check after the delay ended.
+    // 20 ms slices, the last one shortened to what is left.
     EXPECT_EQ(sleeper.requests(),
               (std::vector<std::chrono::milliseconds>{20ms, 20ms, 20ms, 20ms, 20ms, 10ms}));
-    EXPECT_EQ(6, probe.checks);  // one at the start, one after each slice but the last
+    EXPECT_EQ(7, probe.checks);  // one at the start, one after each slice
+}
+
+TEST(WaitOutBackoff, AServerThatCameBackInTheLastSliceIsReported) {
+    // The delay ran out, but the server listens now: the caller knows it came back (and starts
+    // its backoff curve again).
+    ManualClock clock;
+    ManualSleeper sleeper(clock);
+    ScriptedProbe probe({false, false, true});
+    const auto start = clock.now();
+    EXPECT_EQ(WaitEnd::Listening, wait_out_backoff(sleeper, clock, 30ms, nullptr, &probe, 20ms));
+    EXPECT_EQ(clock.now() - start, 30ms);
+    // A delay shorter than one interval is one slice, checked before and after.
+    ScriptedProbe short_wait({false, true});
+    EXPECT_EQ(WaitEnd::Listening,
+              wait_out_backoff(sleeper, clock, 5ms, nullptr, &short_wait, 20ms));
+    EXPECT_EQ(2, short_wait.checks);
+    EXPECT_EQ(sleeper.requests(), (std::vector<std::chrono::milliseconds>{20ms, 10ms, 5ms}));
 }
 
 TEST(WaitOutBackoff, WithoutAUsableProbeItIsAPlainSleep) {
@@ -77,11 +94,7 @@ TEST(WaitOutBackoff, WithoutAUsableProbeItIsAPlainSleep) {
     EXPECT_EQ(WaitEnd::Elapsed, wait_out_backoff(sleeper, clock, 300ms, nullptr, &unusable, 20ms));
     EXPECT_EQ(0, unusable.checks);
     EXPECT_EQ(WaitEnd::Elapsed, wait_out_backoff(sleeper, clock, 300ms, nullptr, nullptr, 20ms));
-    // A delay no longer than one interval is not sliced either.
-    ScriptedProbe probe({false, true});
-    EXPECT_EQ(WaitEnd::Elapsed, wait_out_backoff(sleeper, clock, 20ms, nullptr, &probe, 20ms));
-    EXPECT_EQ(0, probe.checks);
-    EXPECT_EQ(sleeper.requests(), (std::vector<std::chrono::milliseconds>{300ms, 300ms, 20ms}));
+    EXPECT_EQ(sleeper.requests(), (std::vector<std::chrono::milliseconds>{300ms, 300ms}));
 }
 
 TEST(WaitOutBackoff, CancelEndsTheWait) {

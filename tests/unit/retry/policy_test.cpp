@@ -67,6 +67,23 @@ TEST_F(PolicyTest, RetriesWithBackoffUntilTheAttemptsRunOut) {
     EXPECT_TRUE(state.admit().stop());
 }
 
+TEST_F(PolicyTest, RestartBackoffStartsTheCurveAgainButKeepsCountingAttempts) {
+    settings.max_attempts = 5;
+    RetryState state = make();
+    follow(state.on_failure(C::Transient, Phase::Connect));  // 100 ms
+    follow(state.on_failure(C::Transient, Phase::Connect));  // 200 ms
+    state.restart_backoff();
+    Decision d = state.on_failure(C::Transient, Phase::Connect);
+    EXPECT_EQ(d.delay, 100ms);
+    follow(d);
+    d = state.on_failure(C::Transient, Phase::Connect);
+    EXPECT_EQ(d.delay, 200ms);
+    follow(d);
+    d = state.on_failure(C::Transient, Phase::Connect);
+    EXPECT_FALSE(d.retry);
+    EXPECT_EQ(d.stop_reason, StopReason::Attempts);
+}
+
 TEST_F(PolicyTest, OneAttemptMeansNoRetry) {
     settings.max_attempts = 1;
     RetryState state = make();
