@@ -58,15 +58,18 @@ const std::vector<KeyInfo>& known_keys() {
         {"RetryDeadlocks", "yes", "boolean",
          "Retry a statement the server rolled back (deadlock, serialization failure) in "
          "autocommit."},
-        {"RetryWakeOnListen", "yes", "boolean",
+        {"RetryWakeOnListen", "auto", "auto|yes|no",
          "While a failed connect waits out its backoff and the server's TCP port refuses "
          "connections (the server is down or restarting), check the port every 20 ms and retry "
          "as soon as it accepts, instead of at the end of the delay; the delays then start again "
          "from RetryBaseDelay. A server whose port accepts but that refused the session "
-         "(starting up, too many connections) gets the whole backoff. Needs the target's host (Server, Servername, Host ...) and port (or the "
-         "family's default port) in its keys. Each wake-up is one TCP connection closed before "
-         "the handshake: PostgreSQL logs 'incomplete startup packet', MariaDB counts an aborted "
-         "connect (reset by the connect that follows)."},
+         "(starting up, too many connections) gets the whole backoff. Needs the target's host "
+         "(Server, Servername, Host ...) and port (or the family's default port) in its keys. "
+         "The check that finds the port open is one TCP connection closed before the handshake, "
+         "at most one per connect or recovery: PostgreSQL logs 'incomplete startup packet' for "
+         "it, SQL Server nothing, while MariaDB/MySQL count it as a connection error of the "
+         "client host (max_connect_errors can block the host). auto: on for PostgreSQL and SQL "
+         "Server, off for MariaDB/MySQL and unknown drivers."},
         {"CircuitBreakerThreshold", "10", "integer",
          "Consecutive failed connects to one target that open its circuit (0 = no breaker for this "
          "connection). Each connection judges the target's shared breaker state with its own "
@@ -251,7 +254,7 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     if (name == "CircuitBreakerCooldown") return duration(s.circuit_breaker_cooldown);
     if (name == "CircuitBreakerWait") return duration(s.circuit_breaker_wait);
     if (name == "CircuitBreakerShared") return boolean(s.circuit_breaker_shared);
-    if (name == "RetryWakeOnListen") return boolean(s.retry_wake_on_listen);
+    if (name == "RetryWakeOnListen") return one_of(s.retry_wake_on_listen, {"auto", "yes", "no"});
     auto rules = [&](std::string& field, ErrorClass cls) -> std::optional<std::string> {
         auto parsed = parse_rules(value, cls);
         if (!parsed) return parsed.error();

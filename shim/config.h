@@ -48,7 +48,7 @@ struct Settings {
     Millis circuit_breaker_cooldown{5000};
     Millis circuit_breaker_wait{0};
     bool circuit_breaker_shared = true;
-    bool retry_wake_on_listen = true;
+    std::string retry_wake_on_listen = "auto";
     std::string rules_transient, rules_connection_lost, rules_rolled_back, rules_timeout,
         rules_fatal;
     bool hang_protection = true;

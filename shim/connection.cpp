@@ -943,7 +943,7 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                              &target_description_};
         log_retry(report, secrets_);
         close_target_dbc();
-        if (s.retry_wake_on_listen && !probe && !server_host_.empty())
+        if (!probe && !server_host_.empty() && wake_on_listen(s.retry_wake_on_listen, family_))
             probe.emplace(server_host_, server_port_, 5 * kListenCheckInterval);
         WaitEnd end = wait_out_backoff(real_sleeper(), steady_clock_instance(), decision.delay,
                                        cancel, probe ? &*probe : nullptr, kListenCheckInterval);

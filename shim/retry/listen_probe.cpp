@@ -40,7 +40,7 @@ void TcpListenProbe::resolve() {
 
 bool TcpListenProbe::usable() {
     if (!resolved_) resolve();
-    return !addresses_.empty();
+    return !addresses_.empty() && !accepted_;
 }
 
 bool TcpListenProbe::listening() {
@@ -62,7 +62,10 @@ bool TcpListenProbe::listening() {
             }
         }
         close(fd);
-        if (accepted) return true;
+        if (accepted) {
+            accepted_ = true;
+            return true;
+        }
     }
     return false;
 }
@@ -84,6 +87,12 @@ WaitEnd wait_out_backoff(Sleeper& sleeper, Clock& clock, std::chrono::millisecon
         if (!sleeper.sleep_for(std::min(left, interval), cancel)) return WaitEnd::Cancelled;
         if (probe->listening()) return WaitEnd::Listening;
     }
+}
+
+bool wake_on_listen(std::string_view setting, DriverFamily family) {
+    if (setting == "yes") return true;
+    if (setting != "auto") return false;
+    return family == DriverFamily::Postgres || family == DriverFamily::SqlServer;
 }
 
 std::string default_port_for(DriverFamily family) {

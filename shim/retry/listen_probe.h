@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "shim/retry/classifier.h"
@@ -34,7 +35,9 @@ struct ListenProbe {
 
 // A ListenProbe for host:port, resolved once at the first call (getaddrinfo; a name that does not
 // resolve, a Unix socket path or a list of hosts make the probe unusable, and the backoff is then
-// waited out in full). Each check is a non-blocking connect bounded by `connect_timeout`.
+// waited out in full). Each check is a non-blocking connect bounded by `connect_timeout`. The
+// first check that is accepted is the last: the probe is unusable afterwards, so that one connect
+// or recovery opens at most one connection that the server sees closed before its handshake.
 class TcpListenProbe final : public ListenProbe {
   public:
     TcpListenProbe(std::string host, std::string port, std::chrono::milliseconds connect_timeout);
@@ -46,6 +49,7 @@ class TcpListenProbe final : public ListenProbe {
     std::string host_, port_;
     std::chrono::milliseconds connect_timeout_;
     bool resolved_ = false;
+    bool accepted_ = false;
     std::vector<sockaddr_storage> addresses_;
     std::vector<socklen_t> lengths_;
 };
@@ -65,6 +69,12 @@ WaitEnd wait_out_backoff(Sleeper& sleeper, Clock& clock, std::chrono::millisecon
 
 // The interval of RetryWakeOnListen's checks.
 inline constexpr std::chrono::milliseconds kListenCheckInterval{20};
+
+// Whether RetryWakeOnListen (auto|yes|no) is on for a target of this family. auto: for the
+// families whose servers take a connection closed before the handshake calmly (PostgreSQL logs
+// a line, SQL Server nothing), not for MariaDB/MySQL (it counts towards max_connect_errors, which
+// can block the client host) nor for unknown servers.
+bool wake_on_listen(std::string_view setting, DriverFamily family);
 
 // The TCP port a server of this family listens on by default; empty when there is none.
 std::string default_port_for(DriverFamily family);

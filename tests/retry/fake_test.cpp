@@ -130,7 +130,8 @@ TEST_F(RetryFake, GivesUpAfterMaxAttempts) {
 
 // RetryWakeOnListen: the fake stands for a server at 127.0.0.1:PORT (it ignores Server and Port;
 // odbc-retry reads them to know where the server listens). The port is a socket of this test,
-// refusing connects until the test makes it listen.
+// refusing connects until the test makes it listen. The fake is no known family, where the
+// default (auto) is off: the tests turn it on.
 TEST_F(RetryFake, AConnectRetriesAsSoonAsTheServerListensAgain) {
     ort_test::LoopbackSocket server;
     ASSERT_TRUE(server.ok());
@@ -141,7 +142,8 @@ TEST_F(RetryFake, AConnectRetriesAsSoonAsTheServerListensAgain) {
                     {"RetryBaseDelay", "20s"},
                     {"RetryMaxDelay", "20s"},
                     {"RetryJitter", "none"},
-                    {"RetryDeadline", "60s"}});
+                    {"RetryDeadline", "60s"},
+                    {"RetryWakeOnListen", "yes"}});
     // The "server" starts listening once odbc-retry has begun waiting out its backoff.
     std::atomic<bool> stop{false};
     bool listened = false;
@@ -178,7 +180,8 @@ TEST_F(RetryFake, AServerThatListensButRefusedGetsItsWholeBackoff) {
                       {"Port", server.port()},
                       {"RetryBaseDelay", "100ms"},
                       {"RetryMaxDelay", "100ms"},
-                      {"RetryJitter", "none"}});
+                      {"RetryJitter", "none"},
+                      {"RetryWakeOnListen", "yes"}});
     Connection c;
     ConnectResult r = c.connect(f.cs());
     ASSERT_EQ(r.rc, SQL_SUCCESS) << to_string(r.diags) << f.dump();

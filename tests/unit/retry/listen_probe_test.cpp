@@ -122,9 +122,24 @@ TEST(TcpListenProbe, TellsARefusingPortFromAListeningOne) {
     TcpListenProbe probe("127.0.0.1", server.port(), 1000ms);
     ASSERT_TRUE(probe.usable());
     EXPECT_FALSE(probe.listening());
+    EXPECT_FALSE(probe.listening());  // every check is a new connection, closed at once
     ASSERT_TRUE(server.listen_now());
     EXPECT_TRUE(probe.listening());
-    EXPECT_TRUE(probe.listening());  // every check is a new connection, closed at once
+    // One accepted check per probe: the server sees at most one connection closed before its
+    // handshake per connect or recovery.
+    EXPECT_FALSE(probe.usable());
+    EXPECT_FALSE(probe.listening());
+}
+
+TEST(WakeOnListen, AutoMeansPostgresAndSqlServerOnly) {
+    EXPECT_TRUE(wake_on_listen("auto", DriverFamily::Postgres));
+    EXPECT_TRUE(wake_on_listen("auto", DriverFamily::SqlServer));
+    EXPECT_FALSE(wake_on_listen("auto", DriverFamily::MySql));
+    EXPECT_FALSE(wake_on_listen("auto", DriverFamily::Generic));
+    EXPECT_FALSE(wake_on_listen("auto", DriverFamily::Sqlite));
+    EXPECT_TRUE(wake_on_listen("yes", DriverFamily::MySql));
+    EXPECT_TRUE(wake_on_listen("yes", DriverFamily::Generic));
+    EXPECT_FALSE(wake_on_listen("no", DriverFamily::Postgres));
 }
 
 TEST(TcpListenProbe, AddressesThatAreNotOneTcpServerAreUnusable) {
