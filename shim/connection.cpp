@@ -880,7 +880,9 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                      &target_state_->budget(), target_state_->breaker_for(s), cancel);
     TargetCounters& counters = target_state_->counters();
     std::vector<DiagRecord> last_records;
-    std::optional<TcpListenProbe> probe;  // made at the first retry (RetryWakeOnListen)
+    std::optional<TcpListenProbe> probe;  // RetryWakeOnListen; resolved at its first check
+    if (!server_host_.empty() && wake_on_listen(s.retry_wake_on_listen, family_))
+        probe.emplace(server_host_, server_port_, 5 * kListenCheckInterval);
     for (;;) {
         Admission admission = state.admit();
         if (admission.stop()) {
@@ -943,8 +945,6 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                              &target_description_};
         log_retry(report, secrets_);
         close_target_dbc();
-        if (!probe && !server_host_.empty() && wake_on_listen(s.retry_wake_on_listen, family_))
-            probe.emplace(server_host_, server_port_, 5 * kListenCheckInterval);
         WaitEnd end = wait_out_backoff(real_sleeper(), steady_clock_instance(), decision.delay,
                                        cancel, probe ? &*probe : nullptr, kListenCheckInterval);
         if (end == WaitEnd::Cancelled) {

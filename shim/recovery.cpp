@@ -696,15 +696,15 @@ SQLRETURN Statement::catch_up(Op op) {
     // connection can be lost as well: each such loss is recovered, up to kReplayRounds times.
     for (int round = 1;; ++round) {
         if (rebuild(failure) != SQL_ERROR) break;
-        // The target's own records say why (a table dropped meanwhile, say): they follow ours.
         std::vector<DiagRecord> records;
-        if (target_) records = diag().records_snapshot(diag_source());
         if (round < kReplayRounds && target_ && lost_again(records)) {
             if (c.recover(*this, session_, "rebuilding a statement failed with a lost connection",
                           &cancel_) == SQL_ERROR)
                 return SQL_ERROR;
             continue;
         }
+        // The target's own records say why (a table dropped meanwhile, say): they follow ours.
+        if (target_) records = diag().records_snapshot(diag_source());
         diag().set_leading(
             "08S01",
             "[odbc-retry] the connection was recovered but this statement could not be "

@@ -1,6 +1,5 @@
 #include "shim/retry/listen_probe.h"
 
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
 #include <unistd.h>
@@ -30,10 +29,10 @@ void TcpListenProbe::resolve() {
     if (getaddrinfo(host_.c_str(), port_.c_str(), &hints, &list) != 0 || !list) return;
     for (addrinfo* a = list; a; a = a->ai_next) {
         if (a->ai_addrlen > sizeof(sockaddr_storage)) continue;
-        sockaddr_storage storage{};
-        std::memcpy(&storage, a->ai_addr, a->ai_addrlen);
-        addresses_.push_back(storage);
-        lengths_.push_back(a->ai_addrlen);
+        Address address{};
+        std::memcpy(&address.storage, a->ai_addr, a->ai_addrlen);
+        address.length = a->ai_addrlen;
+        addresses_.push_back(address);
     }
     freeaddrinfo(list);
 }
@@ -45,12 +44,12 @@ bool TcpListenProbe::usable() {
 
 bool TcpListenProbe::listening() {
     if (!usable()) return false;
-    for (size_t i = 0; i < addresses_.size(); ++i) {
-        const auto* address = reinterpret_cast<const sockaddr*>(&addresses_[i]);
+    for (const Address& a : addresses_) {
+        const auto* address = reinterpret_cast<const sockaddr*>(&a.storage);
         int fd = socket(address->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (fd < 0) continue;
         bool accepted = false;
-        if (connect(fd, address, lengths_[i]) == 0) {
+        if (connect(fd, address, a.length) == 0) {
             accepted = true;
         } else if (errno == EINPROGRESS) {
             pollfd p{fd, POLLOUT, 0};

@@ -29,7 +29,8 @@ struct ListenProbe {
     // Whether the server accepts TCP connections now. Never blocks longer than the probe's own
     // connect timeout per address.
     virtual bool listening() = 0;
-    // Whether listening() can tell anything (the address is known and resolved).
+    // Whether listening() can tell anything: the address is known and resolved (and, for
+    // TcpListenProbe, no check was accepted yet).
     virtual bool usable() = 0;
 };
 
@@ -50,8 +51,11 @@ class TcpListenProbe final : public ListenProbe {
     std::chrono::milliseconds connect_timeout_;
     bool resolved_ = false;
     bool accepted_ = false;
-    std::vector<sockaddr_storage> addresses_;
-    std::vector<socklen_t> lengths_;
+    struct Address {
+        sockaddr_storage storage;
+        socklen_t length;
+    };
+    std::vector<Address> addresses_;
 };
 
 enum class WaitEnd {
