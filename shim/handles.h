@@ -345,6 +345,7 @@ class Statement final : public HandleBase {
         }
         SQLRETURN rc = (api_->*Member)(target_, args...);
         if (SQL_SUCCEEDED(rc)) [[likely]] {
+            fetched_ = true;
             if (track_rows_) note_rows_fetched();
             return rc;
         }
@@ -424,6 +425,9 @@ class Statement final : public HandleBase {
     Descriptor* wrap_implicit(SQLHDESC target, SQLINTEGER attribute);
     void note_executed(std::string_view sql, bool prepared);
     void note_rows_fetched();
+    // The open result can be read again up to where the application is: no row fetched yet, or
+    // every delivered row can be skipped and checked.
+    bool rows_resumable() const;
 
     // ---- recovery (shim/recovery.cpp) ----
     SQLRETURN catch_up(Op op);
@@ -454,6 +458,7 @@ class Statement final : public HandleBase {
     std::string executed_sql_;         // UTF-8, the statement whose result is open
     bool executed_prepared_ = false;
     bool result_open_ = false;
+    bool fetched_ = false;     // a row of the open result was fetched (delivered or not tracked)
     bool track_rows_ = false;  // the open result may be resumed: count and hash what is delivered
     bool statement_rebuildable_ = true;
     bool rows_verifiable_ = true;

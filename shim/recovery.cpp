@@ -540,6 +540,11 @@ SQLRETURN Statement::rebuild(std::string& failure) {
     return SQL_SUCCESS;
 }
 
+bool Statement::rows_resumable() const {
+    // Nothing delivered yet: executing the read again is all it takes, tracked or not.
+    return !fetched_ || (track_rows_ && rows_verifiable_);
+}
+
 void Statement::note_rows_fetched() {
     // Called after every successful fetch of a result that could be resumed.
     if (!getdata_calls_.empty() || rows_delivered_ > 0) {
@@ -726,7 +731,7 @@ SQLRETURN Statement::catch_up(Op op) {
         std::max(0, c.statements_in_transaction() - 1);  // this one's own
     facts.writes_idempotent = c.settings().replay_writes == "idempotent";
     facts.statement_rebuildable = statement_rebuildable_;
-    facts.rows_verifiable = track_rows_ && rows_verifiable_;
+    facts.rows_verifiable = rows_resumable();
     ReplayVerdict verdict = decide_replay(facts);
     if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_SUCCESS) {
         result_open_ = true;
@@ -746,7 +751,10 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
     // sessions): each loss is recovered and decided again, up to kReplayRounds times.
     for (int round = 1;; ++round) {
         ReplayFacts facts;
-        facts.call = replay_call(op);
+        // Describing an open result (some drivers ask the server for column details) is
+        // answered by executing the statement again, as a read that was interrupted before its
+        // first row: the new handle has no result to describe until then.
+        facts.call = op == Op::Describe && had_result ? ReplayCall::Fetch : replay_call(op);
         std::string_view sql = op == Op::Execute ? std::string_view(prepared_sql_)
                                : op == Op::ExecDirect
                                    ? std::string_view(executed_sql_)
@@ -762,7 +770,7 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
         facts.not_sent = c.not_sent(records);
         facts.session_state_lost = c.session_state_lost();
         facts.statement_rebuildable = statement_rebuildable_;
-        facts.rows_verifiable = track_rows_ && rows_verifiable_;
+        facts.rows_verifiable = rows_resumable();
         facts.param_array = paramset_size_ > 1;
 
         if (c.recover(*this, session_, "a statement failed with a lost connection", &cancel_) ==
@@ -839,8 +847,11 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
         }
         if (!facts.autocommit && verdict == ReplayVerdict::ResumeFetch) c.transaction_restarted();
         if (verdict == ReplayVerdict::ResumeFetch) {
-            result_open_ = rc != SQL_NO_DATA;
-            if (SQL_SUCCEEDED(rc) && track_rows_) note_rows_fetched();
+            result_open_ = op != Op::Fetch || rc != SQL_NO_DATA;
+            if (op == Op::Fetch && SQL_SUCCEEDED(rc)) {
+                fetched_ = true;
+                if (track_rows_) note_rows_fetched();
+            }
         }
         return rc;
     }

@@ -94,6 +94,7 @@ SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc,
 
 void Statement::note_executed(std::string_view sql, bool prepared) {
     result_open_ = true;
+    fetched_ = false;
     rows_delivered_ = 0;
     rows_hash_ = 0;
     executed_prepared_ = prepared;
@@ -278,19 +279,25 @@ SQLRETURN Statement::bind_parameter(SQLUSMALLINT number, SQLSMALLINT io_type, SQ
 SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT* name_length,
                                   SQLSMALLINT* type, SQLULEN* size, SQLSMALLINT* digits,
                                   SQLSMALLINT* nullable) {
-    auto* a = api_->SQLDescribeCol;
-    auto* w = api_->SQLDescribeColW;
-    SQLRETURN rc;
-    if (!name.wide && a) {
-        rc = a(target_, column, static_cast<SQLCHAR*>(name.buffer),
-               static_cast<SQLSMALLINT>(name.capacity), name_length, type, size, digits, nullable);
-    } else if (name.wide && w) {
-        rc = w(target_, column, static_cast<SQLWCHAR*>(name.buffer),
-               static_cast<SQLSMALLINT>(name.capacity), name_length, type, size, digits, nullable);
-    } else if (a || w) {
+    if (!connection_->current(session_)) [[unlikely]] {
+        if (SQLRETURN rc = catch_up(Op::Describe); rc != SQL_SUCCESS) return rc;
+    }
+    if (!api_->SQLDescribeCol && !api_->SQLDescribeColW) return unsupported(Op::Describe);
+    // Also the reissue after a recovery: the target handle (and api_) may have changed by then.
+    auto call = [&]() -> SQLRETURN {
+        auto* a = api_->SQLDescribeCol;
+        auto* w = api_->SQLDescribeColW;
+        if (!name.wide && a)
+            return a(target_, column, static_cast<SQLCHAR*>(name.buffer),
+                     static_cast<SQLSMALLINT>(name.capacity), name_length, type, size, digits,
+                     nullable);
+        if (name.wide && w)
+            return w(target_, column, static_cast<SQLWCHAR*>(name.buffer),
+                     static_cast<SQLSMALLINT>(name.capacity), name_length, type, size, digits,
+                     nullable);
         long full = 0;
         bool truncated = false;
-        rc = call_converting(
+        SQLRETURN rc = call_converting(
             name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
                 SQLSMALLINT l = 0;
                 auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
@@ -302,51 +309,54 @@ SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT
                 return r;
             });
         if (name_length && SQL_SUCCEEDED(rc)) *name_length = static_cast<SQLSMALLINT>(full);
-        rc = post_truncation(*this, truncated, rc);
-    } else {
-        return unsupported(Op::Describe);
-    }
-    if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(kCannotReissue); });
+        return post_truncation(*this, truncated, rc);
+    };
+    SQLRETURN rc = call();
+    if (rc != SQL_ERROR) [[likely]]
+        return rc;
+    return on_error(Op::Describe, rc, call);
 }
 
 SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutText text,
                                    SQLSMALLINT* length, SQLLEN* numeric) {
-    auto* a = api_->SQLColAttribute;
-    auto* w = api_->SQLColAttributeW;
-    SQLRETURN rc;
-    if (!text.wide && a) {
-        rc = a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length,
-               numeric);
-    } else if (text.wide && w) {
-        rc = w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity), length,
-               numeric);
-    } else if (a || w) {
-        if (!desc_field_is_text(static_cast<SQLSMALLINT>(field))) {
-            rc = a ? a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity),
-                       length, numeric)
-                   : w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity),
-                       length, numeric);
-        } else {
-            long full = 0;
-            bool truncated = false;
-            rc = call_converting(
-                text, &full, !text.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-                    SQLSMALLINT l = 0;
-                    auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                    SQLRETURN r = text.wide ? a(target_, column, field, buffer, c, &l, numeric)
-                                            : w(target_, column, field, buffer, c, &l, numeric);
-                    *len = l;
-                    return r;
-                });
-            if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
-            rc = post_truncation(*this, truncated, rc);
-        }
-    } else {
-        return unsupported(Op::Describe);
+    if (!connection_->current(session_)) [[unlikely]] {
+        if (SQLRETURN rc = catch_up(Op::Describe); rc != SQL_SUCCESS) return rc;
     }
-    if (rc != SQL_ERROR) return rc;
-    return on_error(Op::Describe, rc, [] { return static_cast<SQLRETURN>(kCannotReissue); });
+    if (!api_->SQLColAttribute && !api_->SQLColAttributeW) return unsupported(Op::Describe);
+    // Some drivers ask the server while describing a result (psqlODBC looks up the table's
+    // columns for several fields), so this call can meet a lost connection too.
+    auto call = [&]() -> SQLRETURN {
+        auto* a = api_->SQLColAttribute;
+        auto* w = api_->SQLColAttributeW;
+        if (!text.wide && a)
+            return a(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity),
+                     length, numeric);
+        if (text.wide && w)
+            return w(target_, column, field, text.buffer, static_cast<SQLSMALLINT>(text.capacity),
+                     length, numeric);
+        if (!desc_field_is_text(static_cast<SQLSMALLINT>(field)))
+            return a ? a(target_, column, field, text.buffer,
+                         static_cast<SQLSMALLINT>(text.capacity), length, numeric)
+                     : w(target_, column, field, text.buffer,
+                         static_cast<SQLSMALLINT>(text.capacity), length, numeric);
+        long full = 0;
+        bool truncated = false;
+        SQLRETURN rc = call_converting(
+            text, &full, !text.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
+                SQLSMALLINT l = 0;
+                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
+                SQLRETURN r = text.wide ? a(target_, column, field, buffer, c, &l, numeric)
+                                        : w(target_, column, field, buffer, c, &l, numeric);
+                *len = l;
+                return r;
+            });
+        if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
+        return post_truncation(*this, truncated, rc);
+    };
+    SQLRETURN rc = call();
+    if (rc != SQL_ERROR) [[likely]]
+        return rc;
+    return on_error(Op::Describe, rc, call);
 }
 
 SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {

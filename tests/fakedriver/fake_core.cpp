@@ -936,6 +936,13 @@ SQLRETURN describeCol(Stmt& s, SQLUSMALLINT column, void* name, SQLSMALLINT capa
 SQLRETURN colAttribute(Stmt& s, SQLUSMALLINT column, SQLUSMALLINT field, void* text,
                        SQLSMALLINT capacity, SQLSMALLINT* length, SQLLEN* number, bool wide) {
     if (!s.plan) fail("HY010", 0, "[Fake]Function sequence error: no prepared statement");
+    Dbc& c = *s.dbc;
+    const FaultConfig& f = c.faults;
+    if (f.loseAt && f.loseAt->point == Point::Describe && f.matches(s.sql)) {
+        // Like psqlODBC looking up a column's table: the call asks the server.
+        requireServer(c);
+        if (loseHere(c, Point::Describe, ++c.describes)) dropConnection(c);
+    }
     auto setNumber = [&](SQLLEN n) {
         if (number != nullptr) *number = n;
         return SQL_SUCCESS;

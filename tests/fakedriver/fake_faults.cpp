@@ -146,6 +146,10 @@ LoseSpec parseLoseSpec(std::string_view text) {
         spec.row = number(1, 1);
         spec.nth = number(2, 1);
         maxParts = 3;
+    } else if (what == "describe") {
+        spec.point = LoseSpec::Point::Describe;
+        spec.nth = number(1, 1);
+        maxParts = 2;
     } else if (what == "after" && parts.size() >= 2) {
         spec.point = LoseSpec::Point::AfterStatements;
         spec.nth = number(1, 1);
@@ -153,7 +157,7 @@ LoseSpec parseLoseSpec(std::string_view text) {
     } else {
         badValue("LoseAt", text,
                  "expected prepare[:N], execute:before[:N], execute:after[:N], fetch:ROW[:N], "
-                 "commit:before[:N], commit:after[:N] or after:N");
+                 "describe[:N], commit:before[:N], commit:after[:N] or after:N");
     }
     if (parts.size() > maxParts) badValue("LoseAt", text, "too many fields");
     return spec;

@@ -26,6 +26,7 @@ struct LoseSpec {
         ExecuteBefore,   // at SQLExecute / SQLExecDirect(W), before the statement runs
         ExecuteAfter,    // the statement ran (a write is applied), then the connection drops
         Fetch,           // when SQLFetch / SQLFetchScroll reaches row `row` of a result set
+        Describe,        // at SQLColAttribute(W) of a result (asking the server, as psqlODBC does)
         CommitBefore,    // SQLEndTran(COMMIT), before the transaction is applied
         CommitAfter,     // SQLEndTran(COMMIT), after it is applied
         AfterStatements  // after `nth` statements completed; seen by the next server call

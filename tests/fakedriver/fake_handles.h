@@ -106,7 +106,7 @@ struct Dbc : Handle {
     bool lossReported = false;
     bool doomed = false;  // LoseAt=after:N fired: lost at the next server call
     // Events counted for the fault script (only statements that match FaultMatch count).
-    long prepares = 0, executes = 0, commits = 0, completed = 0, fetchHits = 0;
+    long prepares = 0, executes = 0, commits = 0, completed = 0, fetchHits = 0, describes = 0;
     Session session;
     std::vector<Stmt*> statements;
     std::vector<Desc*> descriptors;  // explicitly allocated

@@ -345,6 +345,100 @@ TEST_F(RecoveryFake, FetchRefusedWhenTheResultChanged) {
     expect_next_call_works(s);
 }
 
+// SQLColAttribute(SQL_DESC_TYPE_NAME) of column 1, with the records it left.
+Outcome type_name_of_column_1(Statement& s, std::string& name) {
+    char buffer[64] = {};
+    SQLSMALLINT length = 0;
+    Outcome o;
+    o.rc =
+        SQLColAttribute(s.handle(), 1, SQL_DESC_TYPE_NAME, buffer, sizeof buffer, &length, nullptr);
+    o.diags = diag_records(SQL_HANDLE_STMT, s.handle());
+    name = buffer;
+    return o;
+}
+
+// psqlODBC asks the server while it describes a result (SQLColAttribute of some fields), so a
+// lost connection can surface there, after SQLExecDirect succeeded and before the first row.
+// ReplayResumeFetch=no: the rows are not tracked, as with psqlODBC's defaults.
+TEST_F(RecoveryFake, DescribingAResultAfterALossExecutesTheReadAgain) {
+    Connection c;
+    connect(c, "LoseAt=describe;ReplayResumeFetch=no;");
+    Statement s(c);
+    ASSERT_OK(s.exec("SELECT n FROM seq(4)"));
+    std::string type;
+    Outcome d = type_name_of_column_1(s, type);
+    EXPECT_EQ(SQL_SUCCESS, d.rc) << d.describe();
+    EXPECT_FALSE(type.empty());
+    EXPECT_EQ(1u, lines_with_all(fake_log(), {" SQLColAttribute ", "SQL_ERROR 08S01"}).size())
+        << fake_log();
+    std::vector<std::string> rows;
+    Outcome f = s.fetch_all(rows);
+    EXPECT_EQ(SQL_NO_DATA, f.rc) << f.describe();
+    EXPECT_EQ((std::vector<std::string>{"1", "2", "3", "4"}), rows);
+    EXPECT_EQ(2u, calls("SQLExecDirect", "SELECT n FROM seq(4)").size()) << fake_log();
+    EXPECT_EQ(2, connects());
+    expect_next_call_works(s);
+}
+
+TEST_F(RecoveryFake, DescribingAResultAfterDeliveredRowsResumesTheRead) {
+    Connection c;
+    connect(c, "LoseAt=describe;");
+    Statement s(c);
+    ASSERT_OK(s.exec("SELECT n FROM seq(5)"));
+    std::vector<std::string> rows;
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_OK(s.fetch());
+        std::optional<std::string> v;
+        ASSERT_OK(s.get_text(1, v));
+        rows.push_back(v.value_or("NULL"));
+    }
+    std::string type;
+    Outcome d = type_name_of_column_1(s, type);
+    EXPECT_EQ(SQL_SUCCESS, d.rc) << d.describe();
+    Outcome f = s.fetch_all(rows);
+    EXPECT_EQ(SQL_NO_DATA, f.rc) << f.describe();
+    EXPECT_EQ((std::vector<std::string>{"1", "2", "3", "4", "5"}), rows);
+    EXPECT_EQ(2u, calls("SQLExecDirect", "SELECT n FROM seq(5)").size()) << fake_log();
+}
+
+TEST_F(RecoveryFake, DescribingAResultAfterUntrackedRowsIsRefused) {
+    // Rows were delivered and not tracked: executing again could not pick up where the
+    // application is, so the call is refused rather than answered from a different result.
+    Connection c;
+    connect(c, "LoseAt=describe;ReplayResumeFetch=no;");
+    Statement s(c);
+    ASSERT_OK(s.exec("SELECT n FROM seq(5)"));
+    ASSERT_OK(s.fetch());
+    std::string type;
+    Outcome d = type_name_of_column_1(s, type);
+    expect_leading(d, "08S01", {"cannot be repeated"});
+    EXPECT_EQ(1u, calls("SQLExecDirect", "SELECT n FROM seq(5)").size()) << fake_log();
+    expect_next_call_works(s);
+}
+
+TEST_F(RecoveryFake, FirstFetchOfAnUntrackedReadIsReplayed) {
+    // Nothing delivered yet: the read is executed again even though its rows are not tracked.
+    Connection c;
+    connect(c, "LoseAt=fetch:1;ReplayResumeFetch=no;");
+    Statement s(c);
+    std::vector<std::string> rows;
+    Outcome o = s.query("SELECT n FROM seq(3)", rows);
+    EXPECT_EQ(SQL_NO_DATA, o.rc) << o.describe();
+    EXPECT_EQ((std::vector<std::string>{"1", "2", "3"}), rows);
+    EXPECT_EQ(2u, calls("SQLExecDirect", "SELECT n FROM seq(3)").size()) << fake_log();
+}
+
+TEST_F(RecoveryFake, LaterFetchOfAnUntrackedReadIsRefused) {
+    Connection c;
+    connect(c, "LoseAt=fetch:2;ReplayResumeFetch=no;");
+    Statement s(c);
+    std::vector<std::string> rows;
+    Outcome o = s.query("SELECT n FROM seq(3)", rows);
+    expect_leading(o, "08S01", {"cannot be repeated"});
+    EXPECT_EQ((std::vector<std::string>{"1"}), rows);
+    expect_next_call_works(s);
+}
+
 TEST_F(RecoveryFake, OpenResultOfAnotherStatementResumesAfterItsConnectionRecovered) {
     // Statement a is half-way through a result when statement b, on the same connection, finds
     // the loss and recovers it: a's next fetch re-reads and skips what it delivered.
