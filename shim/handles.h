@@ -428,6 +428,8 @@ class Statement final : public HandleBase {
     // The open result can be read again up to where the application is: no row fetched yet, or
     // every delivered row can be skipped and checked.
     bool rows_resumable() const;
+    // Before SQLFreeStmt(SQL_RESET_PARAMS): keeps the values the open result was made with.
+    void keep_parameters();
 
     // ---- recovery (shim/recovery.cpp) ----
     SQLRETURN catch_up(Op op);
@@ -458,7 +460,9 @@ class Statement final : public HandleBase {
     std::string executed_sql_;         // UTF-8, the statement whose result is open
     bool executed_prepared_ = false;
     bool result_open_ = false;
-    bool fetched_ = false;     // a row of the open result was fetched (delivered or not tracked)
+    bool fetched_ = false;
+    bool executed_read_ = false;  // the open result's statement may be a read (first keyword) // a
+                                  // row of the open result was fetched (delivered or not tracked)
     bool track_rows_ = false;  // the open result may be resumed: count and hash what is delivered
     bool statement_rebuildable_ = true;
     bool rows_verifiable_ = true;
@@ -496,6 +500,14 @@ class Statement final : public HandleBase {
         bool bound = false;
     };
     std::vector<ParameterBinding> parameters_;  // index = parameter number
+    // The parameter values of the execution whose result is open, copied when the application
+    // resets its parameters before it reads that result (pyodbc does, after every execute): a
+    // re-execution of the read needs them. The buffers are reused, so that this allocates only
+    // when larger values come.
+    std::vector<ParameterBinding> kept_parameters_;
+    std::vector<char> kept_values_;
+    std::vector<SQLLEN> kept_indicators_;
+    bool parameters_kept_ = false;
     std::mutex implicit_mutex_;
     std::vector<std::unique_ptr<Descriptor>> implicit_;
 };

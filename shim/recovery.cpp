@@ -9,6 +9,7 @@
 // run a write twice.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "shim/convert.h"
 #include "shim/handles.h"
@@ -540,6 +541,58 @@ SQLRETURN Statement::rebuild(std::string& failure) {
     return SQL_SUCCESS;
 }
 
+void Statement::keep_parameters() {
+    parameters_kept_ = false;
+    // Only what a re-execution of this result could use: the open result of a prepared
+    // statement, single parameter sets, input values whose length is known.
+    if (!result_open_ || !executed_read_ || !executed_prepared_ || paramset_size_ > 1 ||
+        !rows_resumable())
+        return;
+    for (const auto& a : attributes_)
+        if (a.attribute == SQL_ATTR_PARAM_BIND_OFFSET_PTR && a.value) return;
+    size_t total = 0, count = 0;
+    auto bytes_of = [](const ParameterBinding& p) -> std::optional<size_t> {
+        const SQLLEN ind = p.indicator ? *p.indicator : SQL_NTS;
+        if (ind == SQL_NULL_DATA || !p.value) return 0;
+        if (ind == SQL_DATA_AT_EXEC || ind <= SQL_LEN_DATA_AT_EXEC_OFFSET) return std::nullopt;
+        if (size_t fixed = c_type_size(p.c_type)) return fixed;
+        if (ind >= 0) return static_cast<size_t>(ind);
+        if (ind != SQL_NTS) return std::nullopt;
+        if (p.c_type == SQL_C_CHAR) return std::strlen(static_cast<const char*>(p.value)) + 1;
+        if (p.c_type == SQL_C_WCHAR) {
+            const auto* w = static_cast<const SQLWCHAR*>(p.value);
+            size_t n = 0;
+            while (w[n]) ++n;
+            return (n + 1) * sizeof(SQLWCHAR);
+        }
+        return std::nullopt;  // binary without a length, SQL_C_DEFAULT: not known here
+    };
+    for (const auto& p : parameters_) {
+        if (!p.bound) continue;
+        if (p.io_type != SQL_PARAM_INPUT) return;
+        auto n = bytes_of(p);
+        if (!n) return;
+        total += (*n + 7) & ~size_t{7};
+        ++count;
+    }
+    if (count == 0) return;
+    kept_parameters_.assign(parameters_.begin(), parameters_.end());
+    kept_values_.resize(total + 8);  // an empty value still has an address of its own
+    kept_indicators_.resize(kept_parameters_.size());
+    size_t offset = 0;
+    for (size_t i = 0; i < kept_parameters_.size(); ++i) {
+        ParameterBinding& k = kept_parameters_[i];
+        if (!k.bound) continue;
+        size_t n = *bytes_of(k);
+        if (n) std::memcpy(kept_values_.data() + offset, k.value, n);
+        kept_indicators_[i] = k.indicator ? *k.indicator : SQL_NTS;
+        if (k.value) k.value = kept_values_.data() + offset;
+        k.indicator = &kept_indicators_[i];
+        offset += (n + 7) & ~size_t{7};
+    }
+    parameters_kept_ = true;
+}
+
 bool Statement::rows_resumable() const {
     // Nothing delivered yet: executing the read again is all it takes, tracked or not.
     return !fetched_ || (track_rows_ && rows_verifiable_);
@@ -630,8 +683,22 @@ SQLRETURN Statement::resume_fetch(std::string& failure) {
     // Re-execute the statement whose rows were being read and skip what the application already
     // has, checking that it is the same, in the same order.
     SQLRETURN rc;
+    // Parameters the application reset after the execution are bound again for it, and reset
+    // afterwards, so the statement is left as the application left it.
+    bool rebind = executed_prepared_ && parameters_kept_ &&
+                  std::none_of(parameters_.begin(), parameters_.end(),
+                               [](const ParameterBinding& p) { return p.bound; });
+    if (rebind) {
+        for (size_t i = 1; i < kept_parameters_.size(); ++i) {
+            const auto& p = kept_parameters_[i];
+            if (!p.bound) continue;
+            api_->SQLBindParameter(target_, static_cast<SQLUSMALLINT>(i), p.io_type, p.c_type,
+                                   p.sql_type, p.size, p.digits, p.value, p.capacity, p.indicator);
+        }
+    }
     if (executed_prepared_) {
         rc = api_->SQLExecute(target_);
+        if (rebind) api_->SQLFreeStmt(target_, SQL_RESET_PARAMS);
     } else if (api_->SQLExecDirect) {
         rc =
             api_->SQLExecDirect(target_, reinterpret_cast<SQLCHAR*>(executed_sql_.data()), SQL_NTS);

@@ -95,6 +95,7 @@ SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc,
 void Statement::note_executed(std::string_view sql, bool prepared) {
     result_open_ = true;
     fetched_ = false;
+    parameters_kept_ = false;
     rows_delivered_ = 0;
     rows_hash_ = 0;
     executed_prepared_ = prepared;
@@ -106,8 +107,8 @@ void Statement::note_executed(std::string_view sql, bool prepared) {
            (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '('))
         ++i;
     char c = i < text.size() ? static_cast<char>(text[i] | 0x20) : 0;
-    track_rows_ =
-        connection_->resume_fetch_enabled() && (c == 's' || c == 'w' || c == 'v' || c == 't');
+    executed_read_ = c == 's' || c == 'w' || c == 'v' || c == 't';
+    track_rows_ = connection_->resume_fetch_enabled() && executed_read_;
     connection_->note_executed(prepared ? prepared_effects_ : session_effects(text), text);
 }
 
@@ -528,14 +529,20 @@ SQLRETURN Statement::cancel() {
 SQLRETURN Statement::free_stmt(SQLUSMALLINT option) {
     if (option == SQL_DROP) return free_handle();
     if (!api_->SQLFreeStmt) return unsupported(Op::Other);
+    // The application's buffers are still valid here, and may not be after the call.
+    if (option == SQL_RESET_PARAMS) keep_parameters();
     SQLRETURN rc = api_->SQLFreeStmt(target_, option);
     if (SQL_SUCCEEDED(rc)) {
-        if (option == SQL_CLOSE)
+        if (option == SQL_CLOSE) {
             result_open_ = false;
-        else if (option == SQL_UNBIND)
+            parameters_kept_ = false;
+        } else if (option == SQL_UNBIND) {
             columns_.clear();
-        else if (option == SQL_RESET_PARAMS)
+        } else if (option == SQL_RESET_PARAMS) {
             parameters_.clear();
+        }
+    } else if (option == SQL_RESET_PARAMS) {
+        parameters_kept_ = false;
     }
     return rc;
 }

@@ -6,6 +6,8 @@
 // budgets (LoseAt fires once per process and database) and its table `t` are the test's own.
 // The fake's event log (FakeLog) shows what reached the "server": how often a statement ran, on
 // which connection (dbc=), with which parameters.
+#include <cstring>
+#include <optional>
 #include <thread>
 
 #include "recovery_harness.h"
@@ -414,6 +416,46 @@ TEST_F(RecoveryFake, DescribingAResultAfterUntrackedRowsIsRefused) {
     expect_leading(d, "08S01", {"cannot be repeated"});
     EXPECT_EQ(1u, calls("SQLExecDirect", "SELECT n FROM seq(5)").size()) << fake_log();
     expect_next_call_works(s);
+}
+
+TEST_F(RecoveryFake, ParametersResetBeforeTheResultIsReadAreKeptForItsReExecution) {
+    // pyodbc's order: prepare, bind, execute, SQLFreeStmt(SQL_RESET_PARAMS) (then it frees its
+    // buffers), and only then describe and fetch. Executing the read again needs the values.
+    Connection c;
+    connect(c, "LoseAt=describe;ReplayResumeFetch=no;");
+    Statement s(c);
+    ASSERT_OK(s.prepare("SELECT ?, ?"));
+    SQLINTEGER number = 7;
+    SQLLEN number_ind = 0;
+    char text[16] = "seven";
+    SQLLEN text_ind = 5;
+    ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(s.handle(), 1, SQL_PARAM_INPUT, SQL_C_SLONG,
+                                               SQL_INTEGER, 0, 0, &number, 0, &number_ind)));
+    ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(s.handle(), 2, SQL_PARAM_INPUT, SQL_C_CHAR,
+                                               SQL_VARCHAR, 15, 0, text, sizeof text, &text_ind)));
+    ASSERT_OK(s.execute());
+    ASSERT_TRUE(SQL_SUCCEEDED(SQLFreeStmt(s.handle(), SQL_RESET_PARAMS)));
+    // The application reuses its buffers: the re-execution must not read them.
+    number = -1;
+    std::memcpy(text, "XXXXXXXXXXXX", 13);
+    text_ind = 12;
+    std::string type;
+    Outcome d = type_name_of_column_1(s, type);
+    EXPECT_EQ(SQL_SUCCESS, d.rc) << d.describe();
+    ASSERT_OK(s.fetch());
+    std::optional<std::string> first, second;
+    EXPECT_OK(s.get_text(1, first));
+    EXPECT_OK(s.get_text(2, second));
+    EXPECT_EQ("7", first.value_or("NULL"));
+    EXPECT_EQ("seven", second.value_or("NULL"));
+    EXPECT_EQ(2u, lines_with_all(fake_log(), {" SQLExecute ", "-> SQL_SUCCESS"}).size())
+        << fake_log();
+    EXPECT_EQ(SQL_NO_DATA, s.fetch().rc);
+    // As the application left it: no parameters bound, so executing again is the target's error.
+    s.close();
+    Outcome again = s.execute();
+    EXPECT_EQ(SQL_ERROR, again.rc) << again.describe();
+    EXPECT_FALSE(contains(again.first().message, "[odbc-retry]")) << again.describe();
 }
 
 TEST_F(RecoveryFake, FirstFetchOfAnUntrackedReadIsReplayed) {
