@@ -585,9 +585,11 @@ void Statement::keep_parameters() {
         if (!k.bound) continue;
         size_t n = *bytes_of(k);
         if (n) std::memcpy(kept_values_.data() + offset, k.value, n);
-        kept_indicators_[i] = k.indicator ? *k.indicator : SQL_NTS;
         if (k.value) k.value = kept_values_.data() + offset;
-        k.indicator = &kept_indicators_[i];
+        if (k.indicator) {  // none stays none: the driver reads it as NTS or "not NULL"
+            kept_indicators_[i] = *k.indicator;
+            k.indicator = &kept_indicators_[i];
+        }
         offset += (n + 7) & ~size_t{7};
     }
     parameters_kept_ = true;

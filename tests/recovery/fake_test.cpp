@@ -424,30 +424,35 @@ TEST_F(RecoveryFake, ParametersResetBeforeTheResultIsReadAreKeptForItsReExecutio
     Connection c;
     connect(c, "LoseAt=describe;ReplayResumeFetch=no;");
     Statement s(c);
-    ASSERT_OK(s.prepare("SELECT ?, ?"));
-    SQLINTEGER number = 7;
-    SQLLEN number_ind = 0;
+    ASSERT_OK(s.prepare("SELECT ?, ?, ?"));
+    SQLINTEGER number = 7;  // no indicator: not NULL
     char text[16] = "seven";
     SQLLEN text_ind = 5;
+    char terminated[8] = "abc";  // no indicator: NUL-terminated
     ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(s.handle(), 1, SQL_PARAM_INPUT, SQL_C_SLONG,
-                                               SQL_INTEGER, 0, 0, &number, 0, &number_ind)));
+                                               SQL_INTEGER, 0, 0, &number, 0, nullptr)));
     ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(s.handle(), 2, SQL_PARAM_INPUT, SQL_C_CHAR,
                                                SQL_VARCHAR, 15, 0, text, sizeof text, &text_ind)));
+    ASSERT_TRUE(SQL_SUCCEEDED(SQLBindParameter(s.handle(), 3, SQL_PARAM_INPUT, SQL_C_CHAR,
+                                               SQL_VARCHAR, 7, 0, terminated, 0, nullptr)));
     ASSERT_OK(s.execute());
     ASSERT_TRUE(SQL_SUCCEEDED(SQLFreeStmt(s.handle(), SQL_RESET_PARAMS)));
     // The application reuses its buffers: the re-execution must not read them.
     number = -1;
     std::memcpy(text, "XXXXXXXXXXXX", 13);
     text_ind = 12;
+    std::memcpy(terminated, "YYYYYYY", 8);
     std::string type;
     Outcome d = type_name_of_column_1(s, type);
     EXPECT_EQ(SQL_SUCCESS, d.rc) << d.describe();
     ASSERT_OK(s.fetch());
-    std::optional<std::string> first, second;
+    std::optional<std::string> first, second, third;
     EXPECT_OK(s.get_text(1, first));
     EXPECT_OK(s.get_text(2, second));
+    EXPECT_OK(s.get_text(3, third));
     EXPECT_EQ("7", first.value_or("NULL"));
     EXPECT_EQ("seven", second.value_or("NULL"));
+    EXPECT_EQ("abc", third.value_or("NULL"));
     EXPECT_EQ(2u, lines_with_all(fake_log(), {" SQLExecute ", "-> SQL_SUCCESS"}).size())
         << fake_log();
     EXPECT_EQ(SQL_NO_DATA, s.fetch().rc);
