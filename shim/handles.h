@@ -460,9 +460,8 @@ class Statement final : public HandleBase {
     std::string executed_sql_;         // UTF-8, the statement whose result is open
     bool executed_prepared_ = false;
     bool result_open_ = false;
-    bool fetched_ = false;
-    bool executed_read_ = false;  // the open result's statement may be a read (first keyword) // a
-                                  // row of the open result was fetched (delivered or not tracked)
+    bool fetched_ = false;        // a row of the open result was fetched (tracked or not)
+    bool executed_read_ = false;  // the open result's statement may be a read (first keyword)
     bool track_rows_ = false;  // the open result may be resumed: count and hash what is delivered
     bool statement_rebuildable_ = true;
     bool rows_verifiable_ = true;
