@@ -17,6 +17,12 @@
 #ifndef ODBC_RETRY_INSTALL_LIBDIR
 #define ODBC_RETRY_INSTALL_LIBDIR "lib"
 #endif
+#ifndef ODBC_RETRY_DEB_LIBDIR
+#define ODBC_RETRY_DEB_LIBDIR "lib/x86_64-linux-gnu"
+#endif
+#ifndef ODBC_RETRY_RPM_LIBDIR
+#define ODBC_RETRY_RPM_LIBDIR "lib64"
+#endif
 #ifndef ODBC_RETRY_INSTALL_FULL_LIBDIR
 #define ODBC_RETRY_INSTALL_FULL_LIBDIR "/usr/local/lib"
 #endif
@@ -34,8 +40,8 @@ bool is_file(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-// The canonical directory, the file name as given: "libodbcretry.so" stays the unversioned
-// link, which survives an upgrade.
+// The canonical directory, the file name as given (a symbolic link to the library stays the
+// link).
 std::string real_path(const std::string& path) {
     const auto slash = path.rfind('/');
     if (slash == std::string::npos) return path;
@@ -56,11 +62,14 @@ std::string self_directory() {
 }
 
 // The driver library that belongs to this command: next to it in a build tree, in the same
-// installation (a package, or an unpacked tar.gz), or where it was built to be installed.
+// installation (an unpacked tar.gz or `cmake --install`, then the .deb's and the .rpm's layouts,
+// which do not depend on the configured prefix), or where it was built to be installed.
 std::string default_library(std::vector<std::string>& tried) {
     const std::string dir = self_directory();
     const std::string lib = "libodbcretry.so";
     tried = {dir + "/../driver/" + lib, dir + "/../" + ODBC_RETRY_INSTALL_LIBDIR + "/odbc/" + lib,
+             dir + "/../" + ODBC_RETRY_DEB_LIBDIR + "/odbc/" + lib,
+             dir + "/../" + ODBC_RETRY_RPM_LIBDIR + "/odbc/" + lib,
              std::string(ODBC_RETRY_INSTALL_FULL_LIBDIR) + "/odbc/" + lib};
     for (const auto& candidate : tried)
         if (is_file(candidate)) return real_path(candidate);
