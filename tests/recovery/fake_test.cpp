@@ -134,27 +134,32 @@ TEST_F(RecoveryFake, LossBeforeExecuteOfAReadIsReplayed) {
     expect_next_call_works(s);
 }
 
-TEST_F(RecoveryFake, ALossDuringTheReplayIsRecoveredAgain) {
-    // The first connection and the first recovered one are both lost at their first execute.
+TEST_F(RecoveryFake, AReplayThatLosesItsConnectionAgainIsTheCauseAndNotRepeated) {
+    // The first connection and the first recovered one are both lost at their first execute
+    // (SELECT pg_terminate_backend(pg_backend_pid()) does this): the call is the cause, it is
+    // not replayed a second time, and the target's record of the loss comes first.
     Connection c;
     connect(c, "LoseAt=execute:before;LoseTimes=2;");
     Statement s(c);
     std::vector<std::string> rows;
     Outcome o = s.query("SELECT n FROM seq(3)", rows);
-    EXPECT_EQ(SQL_NO_DATA, o.rc) << o.describe();
-    EXPECT_EQ((std::vector<std::string>{"1", "2", "3"}), rows);
+    EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
+    ASSERT_GE(o.diags.size(), 2u) << o.describe();
+    EXPECT_EQ("08S01", o.first().state) << o.describe();
+    EXPECT_TRUE(contains(o.first().message, "[Fake]server closed")) << o.describe();
+    EXPECT_TRUE(contains(o.diags.back().message, "[odbc-retry]")) << o.describe();
+    EXPECT_TRUE(contains(o.diags.back().message, "not repeated again")) << o.describe();
     auto runs = calls("SQLExecDirect", "SELECT n FROM seq(3)");
-    ASSERT_EQ(3u, runs.size()) << fake_log();
-    EXPECT_TRUE(contains(runs[1], "SQL_ERROR 08S01")) << runs[1];
-    EXPECT_TRUE(contains(runs[2], "SQL_SUCCESS")) << runs[2];
-    EXPECT_EQ(3, connects());
+    EXPECT_EQ(2u, runs.size()) << fake_log();
+    EXPECT_EQ(2, connects());
     expect_next_call_works(s);
 }
 
-TEST_F(RecoveryFake, AReplayLostEveryTimeGivesUpAfterThreeRounds) {
-    // The original connection and the three recovered ones are lost; the fifth one works.
+TEST_F(RecoveryFake, AReplayNotSentEveryTimeGivesUpAfterThreeRounds) {
+    // The original connection and the three recovered ones are lost before the request leaves
+    // the client: the call is not the cause; the fifth connection works.
     Connection c;
-    connect(c, "LoseAt=execute:before;LoseTimes=4;");
+    connect(c, std::string("LoseAt=execute:before;LoseTimes=4;") + kNotSentRecord);
     Statement s(c);
     Outcome o = s.exec("SELECT n FROM seq(3)");
     expect_leading(o, "08S01", {"lost again each of the 3 times", "did not complete"});
@@ -169,7 +174,12 @@ TEST_F(RecoveryFake, AnIdempotentWriteLostEveryTimeHasAnUnknownOutcome) {
     connect(c, "LoseAt=execute:after;LoseTimes=4;ReplayWrites=idempotent;");
     Statement s(c);
     Outcome o = s.exec("INSERT INTO t VALUES (3)");
-    expect_leading(o, "08S01", {"lost again", "outcome of the statement is unknown"});
+    EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
+    ASSERT_FALSE(o.diags.empty()) << o.describe();
+    EXPECT_FALSE(contains(o.first().message, "[odbc-retry]")) << o.describe();
+    EXPECT_TRUE(contains(o.diags.back().message, "outcome of the statement is unknown"))
+        << o.describe();
+    EXPECT_EQ(2u, calls("SQLExecDirect", "INSERT INTO t VALUES (3)").size()) << fake_log();
     expect_next_call_works(s);
 }
 
