@@ -171,7 +171,7 @@ TEST_F(RecoveryFake, AReplayNotSentEveryTimeGivesUpAfterThreeRounds) {
 
 TEST_F(RecoveryFake, AnIdempotentWriteLostEveryTimeHasAnUnknownOutcome) {
     Connection c;
-    connect(c, "LoseAt=execute:after;LoseTimes=4;ReplayWrites=idempotent;");
+    connect(c, "LoseAt=execute:after;LoseTimes=2;ReplayWrites=idempotent;");
     Statement s(c);
     Outcome o = s.exec("INSERT INTO t VALUES (3)");
     EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
