@@ -995,7 +995,10 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
         if (verdict != ReplayVerdict::Replay && verdict != ReplayVerdict::ResumeFetch) {
             result_open_ = false;
             // The COMMIT ended the transaction, whatever its outcome: nothing of it goes on.
-            if (commit_text) c.finish_lost_transaction();
+            if (commit_text)
+                c.finish_lost_transaction();
+            else if (!facts.autocommit)
+                c.mark_transaction_lost();  // a statement of it failed: a later COMMIT is refused
             return refuse(verdict, records);
         }
         if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_ERROR) {

@@ -1005,6 +1005,32 @@ TEST_F(RecoveryFake, SetInAutocommitIsReplayedAfterRecovery) {
     EXPECT_EQ(2, connects());
 }
 
+TEST_F(RecoveryFake, SessionIsRestoredInOrderAndAutocommitLast) {
+    // Attributes and SETs go back in the order the application made them; the transaction mode
+    // last, so that no driver wraps the SETs in a transaction the next ROLLBACK undoes.
+    Connection c;
+    connect(c);
+    ASSERT_OK(c.set_autocommit(false));
+    ASSERT_OK(c.exec("SET colour = 'red'"));
+    ASSERT_OK(c.set_attr(SQL_ATTR_TXN_ISOLATION, SQL_TXN_SERIALIZABLE));
+    ASSERT_OK(c.exec("SET size = 3"));
+    ASSERT_OK(c.commit());
+    bump_epoch(1);
+    EXPECT_EQ("red", c.scalar("SHOW colour"));
+    std::vector<std::string> restore;
+    for (const auto& line : lines_with(fake_log(), " dbc=2 "))
+        if (contains(line, "SET colour") || contains(line, "SET size") ||
+            contains(line, "SQL_ATTR_TXN_ISOLATION value") ||
+            contains(line, "SQLSetConnectAttr dbc=2 attr=SQL_ATTR_AUTOCOMMIT"))
+            restore.push_back(line);
+    ASSERT_EQ(4u, restore.size()) << join(restore) << fake_log();
+    EXPECT_TRUE(contains(restore[0], "SET colour")) << join(restore);
+    EXPECT_TRUE(contains(restore[1], "SQL_ATTR_TXN_ISOLATION")) << join(restore);
+    EXPECT_TRUE(contains(restore[2], "SET size")) << join(restore);
+    EXPECT_TRUE(contains(restore[3], "SQL_ATTR_AUTOCOMMIT")) << join(restore);
+    ASSERT_OK(c.rollback());
+}
+
 TEST_F(RecoveryFake, SessionIsRestoredBeforeAReplayedRead) {
     // The replayed statement itself must see the restored session.
     Connection c;
