@@ -3,7 +3,9 @@
 // 200-600 ms and restarts the server 2 or 3 times. Afterwards a direct connection (the target
 // DSN, no odbc-retry) checks what the application was told against what the database holds:
 //
-//   - reads never fail (autocommit reads are replayed after a lost connection);
+//   - reads never fail (autocommit reads are replayed after a lost connection), except with the
+//     documented record of a read whose replay lost its connection again (the killer struck
+//     twice: the target's records first, then odbc-retry's "not repeated again");
 //   - every insert the application saw succeed is in the table exactly once; an insert that got
 //     08S01 "outcome unknown" is there at most once; no key is there twice (the table has no
 //     unique constraint, so a replayed write would show as a duplicate); nothing is there that
