@@ -12,6 +12,7 @@ odbc_retry_warn_wrapped() {
   fi
   # print "section" for each section whose Driver value matches (ini syntax as unixODBC reads it:
   # [section], key = value, ';' or '#' comments)
+  # shellcheck disable=SC2016 # an awk program: its $0 is awk's
   list='
     /^[ \t]*[;#]/ { next }
     /^[ \t]*\[/ { s = $0; sub(/^[ \t]*\[/, "", s); sub(/\][ \t\r]*$/, "", s); section = s; next }

@@ -197,7 +197,7 @@ dpkg-deb -c "$DEB" >"$WORK/listing"
 awk '{ print $6 }' "$WORK/listing" | sed 's|^\./|/|; s|/$||' >"$WORK/contents"
 for f in "$LIB" /usr/bin/odbc-retry /etc/odbc-retry.ini /usr/share/odbc-retry/templates/odbcinst.ini \
   /usr/share/doc/odbc-retry/README.md /usr/share/doc/odbc-retry/copyright \
-  /usr/share/doc/odbc-retry/changelog.Debian.gz; do
+  /usr/share/doc/odbc-retry/changelog.Debian.gz /usr/share/man/man1/odbc-retry.1.gz; do
   check "contains $f" grep -qxF "$f" "$WORK/contents"
 done
 check "nothing under /usr/local" bash -c "! grep -q '^/usr/local' '$WORK/contents'"
@@ -237,6 +237,9 @@ check "rpm has nothing under /usr/lib/<multiarch>" bash -c "! grep -q '^/usr/lib
 check "rpm has one .so file" test "$(grep -c '\.so' "$WORK/rpm-contents")" = 1
 check "rpm marks /etc/odbc-retry.ini %config" bash -c "rpm -qpc '$RPM' 2>/dev/null | grep -qx /etc/odbc-retry.ini"
 check "rpm marks LICENSE %license" bash -c "rpm -qpL '$RPM' 2>/dev/null | grep -q '/LICENSE\$'"
+check "rpm marks the docs and the copyright file %doc" bash -c \
+  "rpm -qpd '$RPM' 2>/dev/null | grep -qx /usr/share/doc/odbc-retry/README.md &&
+   rpm -qpd '$RPM' 2>/dev/null | grep -qx /usr/share/doc/odbc-retry/copyright"
 check "rpm owns no system directory" bash -c \
   "! grep -Exq '/etc|/usr|/usr/lib64|/usr/bin|/usr/share|/usr/share/doc|/usr/share/licenses' '$WORK/rpm-contents'"
 check "rpm requires unixODBC" bash -c "rpm -qpR '$RPM' 2>/dev/null | grep -q '^unixODBC >= 2.3'"
