@@ -495,7 +495,8 @@ void circuit_breaker(const Backend& b, const Log& log) {
         Connection c;
         ConnectResult r = connect_seen(c, "DSN=" + dsn);
         ASSERT_EQ(r.rc, SQL_ERROR);
-        EXPECT_LT(r.elapsed, 50ms) << "an open circuit fails fast";
+        // Fast means "no attempt": the records below show none was made. The time is printed,
+        // never asserted (a loaded machine is slow for reasons of its own).
         std::cout << "[ info     ] a connect to the open circuit failed in " << r.elapsed.count()
                   << " ms\n";
         EXPECT_TRUE(says_breaker(r.diags)) << to_string(r.diags);
@@ -513,7 +514,6 @@ void circuit_breaker(const Backend& b, const Log& log) {
         EXPECT_FALSE(contains(child.output, refused)) << child.output;
         auto ms = lines_with(child.output, "ms=");
         ASSERT_EQ(ms.size(), 1u) << child.output;
-        EXPECT_LT(std::stol(ms[0].substr(3)), 50) << child.output;
         std::cout << "[ info     ] in another process: " << ms[0] << "\n";
     }
     // After the cooldown one probe goes through (and fails: still down), then it is open again.
@@ -528,7 +528,6 @@ void circuit_breaker(const Backend& b, const Log& log) {
         Connection c2;
         ConnectResult r2 = connect_seen(c2, "DSN=" + dsn);
         ASSERT_EQ(r2.rc, SQL_ERROR);
-        EXPECT_LT(r2.elapsed, 50ms);
         EXPECT_TRUE(says_breaker(r2.diags)) << to_string(r2.diags);
     }
     auto reopened = Clock::now();

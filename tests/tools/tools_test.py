@@ -921,6 +921,10 @@ class PrivatePostgres:
     def start(self):
         return subprocess.run([self.script, "start"], env=self.env, capture_output=True, text=True, timeout=180)
 
+    def halt(self):
+        """Stops the server and keeps its data: the next start is a restart."""
+        return subprocess.run([self.script, "stop"], env=self.env, capture_output=True, text=True, timeout=120)
+
     def stop(self):
         subprocess.run([self.script, "stop"], env=self.env, capture_output=True, text=True, timeout=120)
         # scripts/pg keeps data in /tmp when the server's user cannot reach ORT_RUN (see pg_base).
@@ -971,6 +975,12 @@ RetryDeadline=3s
 """.format(port=port, pw=password))
         pg = PrivatePostgres(port, password)
         try:
+            # Made once and stopped, so that the server the check waits for has its user when it
+            # accepts connections (as a restarted server does): a refused login ends a wait.
+            made = pg.start()
+            self.assertEqual(made.returncode, 0, made.stdout + made.stderr)
+            halted = pg.halt()
+            self.assertEqual(halted.returncode, 0, halted.stdout + halted.stderr)
             t0 = time.monotonic()
             waiter = subprocess.Popen([OPTS.tool, "check", "wait_pg", "--wait", "--timeout", "150", "--json"],
                                       env=ENV.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
