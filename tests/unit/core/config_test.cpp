@@ -447,10 +447,19 @@ TEST_F(ConfigTest, BothTargetDsnAndTargetDriverIsAnErrorNamingBoth) {
     EXPECT_CONTAINS(e.message, "pg_direct");
     EXPECT_CONTAINS(e.message, "TargetDriver");
     EXPECT_CONTAINS(e.message, "PostgreSQL Unicode");
-    // Also when they come from different sources.
-    e = resolve_error(
-        inputs("TargetDriver=PostgreSQL Unicode", "[defaults]\nTargetDSN=pg_direct\n"));
-    EXPECT_CONTAINS(e.message, "TargetDSN");
+}
+
+TEST_F(ConfigTest, TargetDsnAndTargetDriverFromDifferentSourcesTheStrongerWins) {
+    // Two ways to name the target: the stronger source's replaces the weaker's, as for any key
+    // (an odbcinst.ini driver section's TargetDriver beside a DSN's TargetDSN).
+    ResolvedConfig c =
+        resolve_ok(inputs("TargetDriver=PostgreSQL Unicode", "[defaults]\nTargetDSN=pg_direct\n"));
+    EXPECT_EQ(c.settings.target_driver, "PostgreSQL Unicode");
+    EXPECT_EQ(c.settings.target_dsn, "");
+    EXPECT_EQ(c.values.at("TargetDSN").source, Source::Default);
+    c = resolve_ok(inputs("TargetDSN=pg_direct", "[defaults]\nTargetDriver=PostgreSQL Unicode\n"));
+    EXPECT_EQ(c.settings.target_dsn, "pg_direct");
+    EXPECT_EQ(c.settings.target_driver, "");
 }
 
 // ---- forwarded keys ------------------------------------------------------------------------
