@@ -270,6 +270,42 @@ TEST_P(ConnectLikeApplications, ConnectWithCredentialsInBuffersLongerThanTheText
     });
 }
 
+// A connection opened with SQLConnect and empty credentials is recovered the same way: the
+// target's SQLConnect with the same arguments (a connection string with UID=;PWD= would fail).
+TEST_P(ConnectLikeApplications, RecoveryConnectsAsTheApplicationDid) {
+    const Backend& b = GetParam();
+    if (b.kind == Kind::Sqlite) GTEST_SKIP() << "no server to lose";
+    const bool pg = b.kind != Kind::Maria;
+    const char* session_id = pg ? "SELECT pg_backend_pid()" : "SELECT CONNECTION_ID()";
+    for (SQLSMALLINT length : {SQLSMALLINT(0), SQLSMALLINT(SQL_NTS)}) {
+        SCOPED_TRACE(length == 0 ? "lengths 0" : "SQL_NTS");
+        EnvDbc h;
+        SQLRETURN rc = SQLConnect(h.dbc, a(b.retry), SQL_NTS, a(""), length, a(""), length);
+        h.connected = SQL_SUCCEEDED(rc);
+        if (!h.connected && b.kind == Kind::Maria && length == SQL_NTS) {
+            // MariaDB alone refuses "" with SQL_NTS as an empty password: compared above.
+            continue;
+        }
+        ASSERT_TRUE(h.connected) << diag_text(SQL_HANDLE_DBC, h.dbc);
+        const std::string before = scalar(h.dbc, session_id);
+        EnvDbc killer;
+        ASSERT_TRUE(SQL_SUCCEEDED(killer.driver_connect(std::string("DSN=") + b.direct + ";")))
+            << diag_text(SQL_HANDLE_DBC, killer.dbc);
+        const std::string kill =
+            pg ? "SELECT pg_terminate_backend(" + before + ", 5000)" : "KILL CONNECTION " + before;
+        SQLHSTMT s = SQL_NULL_HSTMT;
+        SQLAllocHandle(SQL_HANDLE_STMT, killer.dbc, &s);
+        ASSERT_TRUE(SQL_SUCCEEDED(SQLExecDirect(s, a(kill), SQL_NTS)))
+            << diag_text(SQL_HANDLE_STMT, s);
+        SQLFreeHandle(SQL_HANDLE_STMT, s);
+        // A read in autocommit on the lost connection: recovered and re-executed.
+        const std::string after = scalar(h.dbc, session_id);
+        EXPECT_NE(after, before);
+        EXPECT_EQ(after.find("error"), std::string::npos) << after;
+        EXPECT_EQ(scalar(h.dbc, "SELECT 7"), "7");
+    }
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ConnectLikeApplications, ::testing::ValuesIn(all_backends()),
                          [](const ::testing::TestParamInfo<Backend>& info) {
                              return std::string(info.param.name);
