@@ -1116,6 +1116,8 @@ SQLRETURN Connection::target_sql_connect(bool wide) {
 SQLRETURN Connection::connect(InText dsn, InText user, InText password) {
     std::string name = read_text(dsn);
     if (name.empty()) name = "DEFAULT";
+    // (Not over a connection in use: its arguments are the ones a recovery connects with.)
+    if (connected_ || browsing_) return fail("08002", "[odbc-retry] connection already in use");
     app_user_ = ConnectArgument::copy(user);
     app_password_ = ConnectArgument::copy(password);
     keep_connect_tail(InText{});
