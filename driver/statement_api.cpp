@@ -146,15 +146,11 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetData(SQLHSTMT stmt, SQLUSMALLINT column
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetPos(SQLHSTMT stmt, SQLSETPOSIROW row,
                                              SQLUSMALLINT operation, SQLUSMALLINT lock) {
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLSetPos>(Op::Cursor, row, operation, lock);
-    });
+    return with<Statement>(stmt, [&](Statement& s) { return s.set_pos(row, operation, lock); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLBulkOperations(SQLHSTMT stmt, SQLSMALLINT operation) {
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.forward<&TargetApi::SQLBulkOperations>(Op::Cursor, operation);
-    });
+    return with<Statement>(stmt, [&](Statement& s) { return s.bulk_operations(operation); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLMoreResults(SQLHSTMT stmt) {

@@ -157,10 +157,37 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             return fail("HY024", "[odbc-retry] invalid value for SQL_ATTR_RESET_CONNECTION");
         return reset_connection();
     }
-    if (!lost_.load(std::memory_order_relaxed)) {
+    // Turning autocommit on commits the open transaction: SQLEndTran(COMMIT)'s rules apply, and
+    // a loss there is never a success.
+    const bool commits = attribute == SQL_ATTR_AUTOCOMMIT &&
+                         reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON &&
+                         !autocommit_.load(std::memory_order_relaxed);
+    bool commit_refused = false;
+    ReplayVerdict commit_verdict = ReplayVerdict::Succeed;
+    std::vector<DiagRecord> commit_records;
+    if (commits) [[unlikely]] {
+        if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+        commit_refused = finish_lost_transaction();
+    } else if (!lost_.load(std::memory_order_relaxed)) {
         if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
+    ReplayFacts commit_facts;
+    commit_facts.call = ReplayCall::Commit;
+    commit_facts.autocommit = false;
+    commit_facts.statements_in_transaction =
+        commits ? statements_in_transaction_.load(std::memory_order_relaxed) : 0;
     SQLRETURN rc = set_target_attr(attribute, value, length, wide);
+    if (commits && SQL_SUCCEEDED(rc) && commit_facts.statements_in_transaction > 0 && target_)
+        [[unlikely]] {
+        // psqlODBC answers success when the COMMIT it sent for this met a lost connection: its
+        // own dead flag tells (asked only when a transaction with work is committed this way).
+        auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
+        SQLUINTEGER dead = SQL_CD_FALSE;
+        if (get &&
+            SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, nullptr)) &&
+            dead == SQL_CD_TRUE)
+            rc = SQL_ERROR;
+    }
     if (rc == SQL_ERROR && config_.settings.recovery && target_) {
         // Setting an attribute can be the first call to meet a lost connection (MariaDB sends
         // autocommit changes to the server): recover, then set it on the new connection.
@@ -169,9 +196,19 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
         if (classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls ==
             ErrorClass::ConnectionLost) {
+            if (commits) {
+                commit_facts.not_sent = not_sent(records);
+                commit_verdict = decide_replay(commit_facts);
+                commit_records = records;
+            }
             if (recover(*this, session_.load(std::memory_order_acquire),
                         "setting a connection attribute failed", nullptr) == SQL_ERROR)
                 return SQL_ERROR;
+            if (commits) {
+                // The transaction is over either way: rolled back, or committed unseen.
+                transaction_lost_.store(false, std::memory_order_relaxed);
+                transaction_loss_unreported_.store(false, std::memory_order_relaxed);
+            }
             diag().reset();
             rc = set_target_attr(attribute, value, length, wide);
         }
@@ -181,7 +218,7 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         if (attribute == SQL_ATTR_AUTOCOMMIT) {
             bool on = reinterpret_cast<SQLULEN>(value) == SQL_AUTOCOMMIT_ON;
             // Turning autocommit on commits the open transaction: a new one starts empty.
-            if (on) statements_in_transaction_.store(0, std::memory_order_relaxed);
+            if (on && !autocommit_.load(std::memory_order_relaxed)) transaction_ended(true);
             autocommit_.store(on, std::memory_order_relaxed);
         }
         // The journal keeps an owned copy, re-applied after a recovery. Pointer-valued and
@@ -198,15 +235,33 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             } else {
                 a.integer = value;
             }
+            // In the order the application set them: a value set again moves to the end.
             std::lock_guard lock(journal_mutex_);
-            auto it =
-                std::find_if(session_attributes_.begin(), session_attributes_.end(),
-                             [&](const AttributeValue& v) { return v.attribute == attribute; });
-            if (it != session_attributes_.end())
-                *it = std::move(a);
-            else
-                session_attributes_.push_back(std::move(a));
+            session_attributes_.erase(
+                std::remove_if(session_attributes_.begin(), session_attributes_.end(),
+                               [&](const AttributeValue& v) { return v.attribute == attribute; }),
+                session_attributes_.end());
+            a.sequence = ++journal_sequence_;
+            session_attributes_.push_back(std::move(a));
         }
+    }
+    if (SQL_SUCCEEDED(rc) && commit_refused) [[unlikely]] {
+        target_state_->counters().replay_refusals.fetch_add(1, std::memory_order_relaxed);
+        return fail("08S01",
+                    "[odbc-retry] COMMIT refused: autocommit is on now, but the transaction was "
+                    "rolled back by the server when the connection was lost, nothing of it was "
+                    "committed; start it again");
+    }
+    if (SQL_SUCCEEDED(rc) && commit_verdict != ReplayVerdict::Succeed) [[unlikely]] {
+        target_state_->counters().replay_refusals.fetch_add(1, std::memory_order_relaxed);
+        if (commit_verdict == ReplayVerdict::RefuseCommitUnknown)
+            target_state_->counters().unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+        diag().set_leading(refusal_sqlstate(commit_verdict),
+                           std::string(refusal_message(commit_verdict)) +
+                               " (turning autocommit on commits the open transaction; autocommit "
+                               "is on now)",
+                           commit_records);
+        return SQL_ERROR;
     }
     return rc;
 }
@@ -458,7 +513,7 @@ SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
     }
     SQLRETURN rc = api_->SQLEndTran(SQL_HANDLE_DBC, target_, completion);
     if (rc != SQL_ERROR) [[likely]] {
-        statements_in_transaction_.store(0, std::memory_order_relaxed);
+        transaction_ended(completion == SQL_COMMIT);
         return rc;
     }
     // Copies first: the target's dead check in classify_failure clears its records.
@@ -922,7 +977,8 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         if (rc == SQL_NO_DATA) return rc;  // the user cancelled a prompt
         last_records = diag().records_snapshot(diag_source());
         Classifier::Verdict verdict = classify(*classifier_, last_records, Phase::Connect);
-        Decision decision = state.on_failure(verdict.cls, Phase::Connect);
+        Decision decision = state.on_failure(verdict.cls, Phase::Connect, false,
+                                             verdict.rule ? verdict.rule->attempt_cap : 0);
         if (!decision.retry) {
             if (decision.stop_reason == StopReason::NotRetryable) {
                 // A fatal error (wrong password, missing database) is returned exactly as the
@@ -1031,6 +1087,9 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
                 return fail("HY000", "[odbc-retry] SessionInitSQL " + failure);
             }
         }
+        // Autocommit off before connect: the settings are committed, not left in a
+        // transaction that the application's first ROLLBACK would undo.
+        if (!config_.settings.session_init_sql.empty()) commit_if_manual();
         learn_target_functions();
         // What SQL_ATTR_RESET_CONNECTION restores the isolation level to.
         if (auto* get =

@@ -69,6 +69,7 @@ struct AttributeValue {
     bool is_text = false;
     SQLPOINTER integer = nullptr;  // the value itself for integer attributes
     std::string text;              // UTF-8 for text attributes
+    uint64_t sequence = 0;         // when it was set, among the session journal's entries
 };
 
 class Env final : public HandleBase {
@@ -186,8 +187,22 @@ class Connection final : public HandleBase {
     bool session_state_lost() const { return session_state_.load(std::memory_order_relaxed); }
     // Whether reads are tracked so that one interrupted mid-fetch can resume (ReplayResumeFetch).
     bool resume_fetch_enabled() const { return resume_fetch_enabled_; }
-    // Transaction bookkeeping for the replay rules.
+    // How the target's SQL text quotes strings (from its driver family).
+    SqlDialect dialect() const {
+        return family_ == DriverFamily::Postgres ? SqlDialect::Postgres
+               : family_ == DriverFamily::MySql  ? SqlDialect::MySql
+                                                 : SqlDialect::Generic;
+    }
+    // Transaction bookkeeping for the replay rules: a statement ran (its effects found at
+    // execute). Only a real end of the transaction clears what it may have written.
     void note_executed(const SessionEffects& effects, std::string_view sql);
+    // Work that is not a statement (SQLSetPos, SQLBulkOperations) changed data.
+    void note_work() {
+        if (in_transaction_mode())
+            statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
+    }
+    // The transaction ended (SQLEndTran, COMMIT / ROLLBACK as text, autocommit turned on).
+    void transaction_ended(bool committed);
     int statements_in_transaction() const {
         return statements_in_transaction_.load(std::memory_order_relaxed);
     }
@@ -196,6 +211,8 @@ class Connection final : public HandleBase {
     // True once after a recovery that another call triggered lost this connection's transaction:
     // the next statement is told, instead of running in a new transaction as if nothing happened.
     bool take_unreported_transaction_loss() { return transaction_loss_unreported_.exchange(false); }
+    // Whether the transaction was opened with SQL text (BEGIN / START TRANSACTION).
+    bool sql_transaction() const { return sql_transaction_.load(std::memory_order_relaxed); }
     // Autocommit off, or a transaction opened with BEGIN / START TRANSACTION.
     bool in_transaction_mode() const {
         return !autocommit_.load(std::memory_order_relaxed) ||
@@ -292,6 +309,10 @@ class Connection final : public HandleBase {
     SQLRETURN validate(HandleBase& report, std::atomic<bool>* cancel);
     SQLRETURN restore_session(std::string& failure);
     SQLRETURN end_tran_lost(SQLSMALLINT completion, const std::vector<DiagRecord>& records);
+    // Adds a SET to the journal, replacing an earlier one of the same setting (journal_mutex_).
+    void journal_set(std::string key, std::string sql);
+    // After SQL run to build the session: commits it when the target starts in manual commit.
+    void commit_if_manual();
     std::atomic<uint64_t> session_{1};
     std::atomic<uint64_t>* epoch_ = nullptr;  // the target's epoch counter
     std::atomic<bool> lost_{false};
@@ -302,7 +323,20 @@ class Connection final : public HandleBase {
     std::atomic<bool> session_state_{false};
     std::mutex recovery_mutex_;
     std::vector<AttributeValue> session_attributes_;
-    std::vector<std::string> session_sets_;
+    struct SessionSet {
+        std::string key;  // session_set_key()
+        std::string sql;
+        uint64_t sequence = 0;
+    };
+    std::vector<SessionSet> session_sets_;
+    // SETs run inside a transaction on PostgreSQL, where a rollback undoes them: journaled when
+    // the transaction commits. The text of the BEGIN that opened an SQL-text transaction.
+    std::vector<SessionSet> pending_sets_;
+    std::string sql_begin_text_;
+    uint64_t journal_sequence_ = 0;
+    // The lost transaction was opened with SQL text: it is opened again on the new session, so
+    // that what the application runs next is still inside a transaction (recovery_mutex_).
+    bool reopen_sql_transaction_ = false;
     std::vector<SQLHDBC> retired_targets_;  // lost target connections, freed at disconnect
     std::mutex journal_mutex_;
     SQLRETURN run_sql(const std::string& sql, std::string& failure);
@@ -386,6 +420,18 @@ class Statement final : public HandleBase {
         return on_error(Op::Fetch, rc, [&]() { return (api_->*Member)(target_, args...); });
     }
     SQLRETURN execute();
+    // Positioned and bulk changes write through the cursor: work of the open transaction.
+    SQLRETURN set_pos(SQLSETPOSIROW row, SQLUSMALLINT operation, SQLUSMALLINT lock) {
+        SQLRETURN rc = forward<&TargetApi::SQLSetPos>(Op::Cursor, row, operation, lock);
+        if (operation != SQL_POSITION && operation != SQL_REFRESH && rc != SQL_ERROR)
+            connection_->note_work();
+        return rc;
+    }
+    SQLRETURN bulk_operations(SQLSMALLINT operation) {
+        SQLRETURN rc = forward<&TargetApi::SQLBulkOperations>(Op::Cursor, operation);
+        if (rc != SQL_ERROR) connection_->note_work();
+        return rc;
+    }
     SQLRETURN get_data(SQLUSMALLINT column, SQLSMALLINT c_type, SQLPOINTER value, SQLLEN capacity,
                        SQLLEN* indicator) {
         if (!track_rows_) [[likely]]
@@ -467,6 +513,8 @@ class Statement final : public HandleBase {
     // After a failed replay step: whether the target says the connection was lost again (then
     // `records` becomes what it said).
     bool lost_again(std::vector<DiagRecord>& records);
+    // A replayed call lost its new connection too: it is taken as the cause; returns SQL_ERROR.
+    SQLRETURN lost_by_its_replay(const ReplayFacts& facts, const std::vector<DiagRecord>& records);
     SQLRETURN rebuild(std::string& failure);
     SQLRETURN resume_fetch(std::string& failure);
     uint64_t rows_hash_of_current_rowset(bool& ok);

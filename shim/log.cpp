@@ -3,6 +3,7 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -29,6 +30,13 @@ spdlog::level::level_enum level_of(const std::string& name) {
 }
 }  // namespace
 
+LogSink log_sink_of(std::string_view log_file) {
+    if (log_file.empty() || log_file == "syslog") return LogSink::Syslog;
+    if (log_file == "stderr") return LogSink::Stderr;
+    if (log_file == "none") return LogSink::None;
+    return LogSink::File;
+}
+
 spdlog::logger& logger() {
     return *std::atomic_load(&current());
 }
@@ -39,16 +47,24 @@ void configure_logging(const ResolvedConfig& config) {
     std::lock_guard lock(log_mutex);
     if (key == configured_key) return;
     std::shared_ptr<spdlog::sinks::sink> sink;
+    // A library must not write into its host's output (CGI pages, cron mail, pipelines): the
+    // default sink is syslog (the journal), standard error only when asked for by name.
+    auto syslog_sink = [] {
+        return std::make_shared<spdlog::sinks::syslog_sink_mt>("odbc-retry", LOG_PID, LOG_USER,
+                                                               false);
+    };
+    const LogSink where = log_sink_of(s.log_file);
     try {
-        if (s.log_level == "off")
+        if (s.log_level == "off" || where == LogSink::None)
             sink = std::make_shared<spdlog::sinks::null_sink_mt>();
-        else if (s.log_file.empty())
+        else if (where == LogSink::Syslog)
+            sink = syslog_sink();
+        else if (where == LogSink::Stderr)
             sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
         else
             sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(s.log_file, false);
     } catch (const std::exception&) {
-        sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();  // an unwritable file: say so on
-                                                                   // stderr
+        sink = syslog_sink();  // an unwritable file: the lines go to syslog instead
     }
     auto logger = std::make_shared<spdlog::logger>("odbc-retry", sink);
     logger->set_level(level_of(s.log_level));

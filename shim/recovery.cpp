@@ -22,6 +22,9 @@ namespace odbcretry {
 
 namespace {
 
+// The most SET statements the session journal holds; past it a loss is refused.
+constexpr size_t kJournalLimit = 256;
+
 // How often one call recovers a connection that is lost again while the call is replayed or its
 // statement rebuilt on the new connection, before the call gives up.
 constexpr int kReplayRounds = 3;
@@ -183,21 +186,61 @@ bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
 }
 
 void Connection::note_executed(const SessionEffects& effects, std::string_view sql) {
-    if (effects.transaction_begin || effects.transaction_end) [[unlikely]] {
-        sql_transaction_.store(effects.transaction_begin, std::memory_order_relaxed);
-        statements_in_transaction_.store(0, std::memory_order_relaxed);
-        return;
+    if (effects.transaction_end) [[unlikely]] {
+        // COMMIT / ROLLBACK / END / ABORT: a real end (ROLLBACK TO SAVEPOINT is not one).
+        transaction_ended(!effects.transaction_rollback);
+    } else if (effects.transaction_begin) [[unlikely]] {
+        // BEGIN inside a transaction opens nothing (PostgreSQL warns); MySQL commits the open
+        // transaction first.
+        if (family_ == DriverFamily::MySql && in_transaction_mode()) transaction_ended(true);
+        if (!in_transaction_mode()) {
+            std::lock_guard lock(journal_mutex_);
+            sql_begin_text_.assign(sql.data(), sql.size());
+        }
+        if (autocommit_.load(std::memory_order_relaxed))
+            sql_transaction_.store(true, std::memory_order_relaxed);
     }
-    if (in_transaction_mode()) statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
+    if (effects.work && in_transaction_mode())
+        statements_in_transaction_.fetch_add(1, std::memory_order_relaxed);
     if (effects.session_state) [[unlikely]]
         session_state_.store(true, std::memory_order_relaxed);
-    if (effects.session_set && !in_transaction_mode()) [[unlikely]] {
+    if (effects.savepoint_rollback) [[unlikely]] {
+        // What a ROLLBACK TO undid of the SETs since the savepoint is not known here.
         std::lock_guard lock(journal_mutex_);
-        std::string text(sql);
-        session_sets_.erase(std::remove(session_sets_.begin(), session_sets_.end(), text),
-                            session_sets_.end());
-        if (session_sets_.size() < 256) session_sets_.push_back(std::move(text));
+        if (!pending_sets_.empty()) session_state_.store(true, std::memory_order_relaxed);
     }
+    if (effects.session_set) [[unlikely]] {
+        std::string key = session_set_key(sql);
+        std::lock_guard lock(journal_mutex_);
+        if (in_transaction_mode() && family_ == DriverFamily::Postgres)
+            pending_sets_.push_back({std::move(key), std::string(sql), 0});
+        else
+            journal_set(std::move(key), std::string(sql));
+    }
+}
+
+void Connection::journal_set(std::string key, std::string sql) {
+    // The last SET of a setting is what the session holds: an earlier one of the same name goes.
+    session_sets_.erase(std::remove_if(session_sets_.begin(), session_sets_.end(),
+                                       [&](const SessionSet& e) { return e.key == key; }),
+                        session_sets_.end());
+    if (session_sets_.size() >= kJournalLimit) {
+        // Past the limit the journal would be incomplete: the session cannot be rebuilt.
+        session_state_.store(true, std::memory_order_relaxed);
+        return;
+    }
+    session_sets_.push_back({std::move(key), std::move(sql), ++journal_sequence_});
+}
+
+void Connection::transaction_ended(bool committed) {
+    statements_in_transaction_.store(0, std::memory_order_relaxed);
+    sql_transaction_.store(false, std::memory_order_relaxed);
+    std::lock_guard lock(journal_mutex_);
+    if (pending_sets_.empty()) return;
+    std::vector<SessionSet> pending;
+    pending.swap(pending_sets_);
+    if (committed)
+        for (auto& e : pending) journal_set(std::move(e.key), std::move(e.sql));
 }
 
 SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
@@ -228,13 +271,30 @@ SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
 
 SQLRETURN Connection::restore_session(std::string& failure) {
     std::vector<AttributeValue> attributes;
-    std::vector<std::string> sets;
+    std::vector<SessionSet> sets;
     {
         std::lock_guard lock(journal_mutex_);
         attributes = session_attributes_;
         sets = session_sets_;
     }
+    // The session first, in the order the application built it (SessionInitSQL, then its
+    // attributes and SETs as it made them), and the transaction mode last: with autocommit off,
+    // a driver would wrap the SETs in a transaction that the next ROLLBACK undoes.
+    for (const auto& sql : config_.settings.session_init_sql)
+        if (run_sql(sql, failure) == SQL_ERROR) return SQL_ERROR;
+    const AttributeValue* autocommit = nullptr;
+    size_t next_set = 0;
+    auto run_sets_before = [&](uint64_t sequence) {
+        for (; next_set < sets.size() && sets[next_set].sequence < sequence; ++next_set)
+            if (run_sql(sets[next_set].sql, failure) == SQL_ERROR) return false;
+        return true;
+    };
     for (const auto& a : attributes) {
+        if (a.attribute == SQL_ATTR_AUTOCOMMIT) {
+            autocommit = &a;
+            continue;
+        }
+        if (!run_sets_before(a.sequence)) return SQL_ERROR;
         SQLRETURN rc;
         if (a.is_text) {
             if (api_->SQLSetConnectAttr)
@@ -254,11 +314,26 @@ SQLRETURN Connection::restore_session(std::string& failure) {
             return rc;
         }
     }
-    for (const auto& sql : config_.settings.session_init_sql)
-        if (run_sql(sql, failure) == SQL_ERROR) return SQL_ERROR;
-    for (const auto& sql : sets)
-        if (run_sql(sql, failure) == SQL_ERROR) return SQL_ERROR;
+    if (!run_sets_before(UINT64_MAX)) return SQL_ERROR;
+    // Autocommit off before connect (the target starts in manual commit): what ran is committed.
+    if (!config_.settings.session_init_sql.empty() || !sets.empty()) commit_if_manual();
+    if (autocommit) {
+        auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
+        if (set(target_, SQL_ATTR_AUTOCOMMIT, autocommit->integer, 0) == SQL_ERROR) {
+            failure = "restoring autocommit failed";
+            return SQL_ERROR;
+        }
+    }
     return SQL_SUCCESS;
+}
+
+void Connection::commit_if_manual() {
+    auto pre =
+        std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
+                     [](const AttributeValue& p) { return p.attribute == SQL_ATTR_AUTOCOMMIT; });
+    if (pre != preconnect_attributes_.end() &&
+        reinterpret_cast<SQLULEN>(pre->integer) == SQL_AUTOCOMMIT_OFF && api_->SQLEndTran)
+        api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_COMMIT);
 }
 
 bool Connection::dead_probe(bool& dead) {
@@ -340,7 +415,14 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
             transaction_loss_unreported_.store(true, std::memory_order_relaxed);
         }
         statements_in_transaction_.store(0, std::memory_order_relaxed);
-        sql_transaction_.store(false, std::memory_order_relaxed);
+        // A transaction the application opened with SQL text is opened again on the new
+        // session: a replayed first statement, and what the application runs next, stay in it.
+        reopen_sql_transaction_ = sql_transaction_.load(std::memory_order_relaxed) &&
+                                  autocommit_.load(std::memory_order_relaxed);
+        {
+            std::lock_guard journal(journal_mutex_);
+            pending_sets_.clear();  // rolled back with the transaction
+        }
         if (epoch_) {
             if (epoch_->load(std::memory_order_acquire) == target_epoch_)
                 epoch_->fetch_add(1, std::memory_order_acq_rel);
@@ -360,6 +442,14 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     std::string failure;
     if (SQL_SUCCEEDED(rc)) {
         rc = restore_session(failure);
+        if (rc != SQL_ERROR && reopen_sql_transaction_) {
+            std::string begin;
+            {
+                std::lock_guard journal(journal_mutex_);
+                begin = sql_begin_text_;
+            }
+            rc = run_sql(begin, failure);
+        }
         if (rc == SQL_ERROR) {
             retired_targets_.push_back(target_);
             target_ = nullptr;
@@ -383,6 +473,8 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
         return SQL_ERROR;
     }
     session_state_.store(false, std::memory_order_relaxed);  // the new session has none of it
+    sql_transaction_.store(reopen_sql_transaction_, std::memory_order_relaxed);
+    reopen_sql_transaction_ = false;
     session_.fetch_add(1, std::memory_order_acq_rel);
     lost_.store(false, std::memory_order_release);
     counters.recoveries.fetch_add(1, std::memory_order_relaxed);
@@ -395,9 +487,16 @@ bool Connection::finish_lost_transaction() {
     if (!transaction_lost_.exchange(false, std::memory_order_relaxed)) return false;
     transaction_loss_unreported_.store(false, std::memory_order_relaxed);
     statements_in_transaction_.store(0, std::memory_order_relaxed);
-    sql_transaction_.store(false, std::memory_order_relaxed);
-    // Work the application did after the loss was reported belongs to the lost transaction too.
-    if (target_ && api_->SQLEndTran) api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
+    // Work the application did after the loss was reported belongs to the lost transaction too
+    // (in a transaction opened again with SQL text, when it was opened that way).
+    if (target_ && sql_transaction_.exchange(false, std::memory_order_relaxed)) {
+        std::string failure;
+        run_sql("ROLLBACK", failure);
+    } else if (target_ && api_->SQLEndTran) {
+        api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
+    }
+    std::lock_guard lock(journal_mutex_);
+    pending_sets_.clear();
     return true;
 }
 
@@ -433,24 +532,42 @@ SQLRETURN Connection::reset_connection() {
     // The driver manager sends this when a pooled connection goes back to the pool: the next
     // user must not inherit an open transaction, autocommit off or session settings.
     auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
+    // A lost connection is reset by its recovery: the next user's first call re-establishes a
+    // session from the journal, which is cleared here. Nothing of the previous user's
+    // transaction or its loss is left for the next one to be told about.
+    const bool lost = lost_.load(std::memory_order_relaxed) || !target_;
+    if (!lost && sql_transaction_.load(std::memory_order_relaxed)) {
+        std::string failure;
+        run_sql("ROLLBACK", failure);
+    }
     if (!autocommit_.load(std::memory_order_relaxed)) {
-        if (api_->SQLEndTran) api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
-        set(target_, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON), 0);
+        if (!lost && api_->SQLEndTran) api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
+        if (!lost)
+            set(target_, SQL_ATTR_AUTOCOMMIT, reinterpret_cast<SQLPOINTER>(SQL_AUTOCOMMIT_ON), 0);
         autocommit_.store(true, std::memory_order_relaxed);
     }
     statements_in_transaction_.store(0, std::memory_order_relaxed);
     transaction_lost_.store(false, std::memory_order_relaxed);
+    transaction_loss_unreported_.store(false, std::memory_order_relaxed);
+    sql_transaction_.store(false, std::memory_order_relaxed);
+    {
+        std::lock_guard recovery(recovery_mutex_);
+        reopen_sql_transaction_ = false;
+    }
     std::vector<AttributeValue> attributes;
     {
         std::lock_guard lock(journal_mutex_);
         attributes.swap(session_attributes_);
-        if (!session_sets_.empty() && family_ == DriverFamily::Postgres) {
+        pending_sets_.clear();
+        if (!lost && !session_sets_.empty() && family_ == DriverFamily::Postgres) {
             std::string failure;
             run_sql("RESET ALL", failure);
         }
         session_sets_.clear();
     }
-    // Attributes the application changed after connect go back to their connect-time values.
+    // Attributes the application changed after connect go back to their connect-time values
+    // (a lost connection gets those from its reconnect).
+    if (lost) attributes.clear();
     for (const auto& a : attributes) {
         auto pre =
             std::find_if(preconnect_attributes_.begin(), preconnect_attributes_.end(),
@@ -794,10 +911,12 @@ SQLRETURN Statement::catch_up(Op op) {
     if (!had_result || !reads_open_result) return SQL_SUCCESS;
     ReplayFacts facts;
     facts.call = replay_call(op);
-    facts.kind = classify_statement(executed_prepared_ ? prepared_sql_ : executed_sql_);
+    facts.kind =
+        classify_statement(executed_prepared_ ? prepared_sql_ : executed_sql_, c.dialect());
     facts.autocommit = !c.in_transaction_mode();
     facts.statements_in_transaction =
         std::max(0, c.statements_in_transaction() - 1);  // this one's own
+    facts.transaction_lost = c.transaction_lost();
     facts.writes_idempotent = c.settings().replay_writes == "idempotent";
     facts.statement_rebuildable = statement_rebuildable_;
     facts.rows_verifiable = rows_resumable();
@@ -815,6 +934,8 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
                                         FunctionRef<SQLRETURN()> reissue) {
     Connection& c = *connection_;
     const bool had_result = result_open_;
+    // Another call's recovery already lost this connection's transaction: this one is inside it.
+    const bool transaction_lost_before = c.transaction_lost();
     std::vector<DiagRecord> records = first_records;
     // A replay can lose its new connection too (a server that is restarted again, a killer of
     // sessions): each loss is recovered and decided again, up to kReplayRounds times.
@@ -829,9 +950,17 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
                                    ? std::string_view(executed_sql_)
                                    : (executed_prepared_ ? std::string_view(prepared_sql_)
                                                          : std::string_view(executed_sql_));
-        facts.kind = classify_statement(sql);
+        facts.kind = classify_statement(sql, c.dialect());
+        // COMMIT as SQL text is a COMMIT: lost on its way, its outcome is unknown.
+        const bool commit_text =
+            facts.call == ReplayCall::Execute && c.in_transaction_mode() && [&] {
+                SessionEffects e = session_effects(sql, c.dialect());
+                return e.transaction_end && !e.transaction_rollback && !e.batch;
+            }();
+        if (commit_text) facts.call = ReplayCall::Commit;
         facts.autocommit = !c.in_transaction_mode();
         facts.statements_in_transaction = c.statements_in_transaction();
+        facts.transaction_lost = transaction_lost_before;
         // A read being fetched was counted when it executed: it is not an earlier statement.
         if (facts.call == ReplayCall::Fetch && facts.statements_in_transaction > 0)
             --facts.statements_in_transaction;
@@ -858,16 +987,23 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
             return SQL_ERROR;
         }
         ReplayVerdict verdict = decide_replay(facts);
+        // An empty transaction's COMMIT: nothing to lose, it runs on the new session.
+        if (commit_text && verdict == ReplayVerdict::Succeed) verdict = ReplayVerdict::Replay;
         if (verdict == ReplayVerdict::ResumeFetch && !had_result)
             verdict = ReplayVerdict::RefuseNotReplayable;
         TargetCounters& counters = c.target_state().counters();
         if (verdict != ReplayVerdict::Replay && verdict != ReplayVerdict::ResumeFetch) {
             result_open_ = false;
+            // The COMMIT ended the transaction, whatever its outcome: nothing of it goes on.
+            if (commit_text)
+                c.finish_lost_transaction();
+            else if (!facts.autocommit)
+                c.mark_transaction_lost();  // a statement of it failed: a later COMMIT is refused
             return refuse(verdict, records);
         }
         if (verdict == ReplayVerdict::ResumeFetch && resume_fetch(failure) == SQL_ERROR) {
-            if (round < kReplayRounds && lost_again(records)) continue;
             result_open_ = false;
+            if (lost_again(records)) return lost_by_its_replay(facts, records);
             diag().set_leading(
                 "08S01",
                 "[odbc-retry] the connection was lost while rows were read and the read could "
@@ -888,29 +1024,10 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
         if (rc == kCannotReissue) return refuse(ReplayVerdict::RefuseNotReplayable, records);
         if (rc == SQL_ERROR) {
             if (lost_again(records)) {
-                if (round < kReplayRounds) continue;
-                // Still losing the connection: what the last replay did is as unknown as what
-                // the first attempt did; the next call recovers again.
+                // A replay that never reached the server is not the cause: recovered again.
+                if (round < kReplayRounds && c.not_sent(records)) continue;
                 result_open_ = false;
-                const bool harmless = facts.kind == StatementKind::Read || facts.not_sent;
-                counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
-                if (!facts.autocommit) {
-                    c.mark_transaction_lost();
-                } else if (!harmless) {
-                    counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
-                }
-                diag().set_leading("08S01",
-                                   "[odbc-retry] the connection was lost again each of the " +
-                                       std::to_string(kReplayRounds) +
-                                       " times the call was replayed: " +
-                                       (!facts.autocommit ? "the transaction was rolled back"
-                                        : harmless        ? "the call did not complete"
-                                                   : "the outcome of the statement is unknown") +
-                                       "; the next call re-establishes the session",
-                                   records);
-                logger().warn("replay on {} lost its connection {} times; giving up",
-                              c.target_description(), kReplayRounds);
-                return SQL_ERROR;
+                return lost_by_its_replay(facts, records);
             }
             return rc;
         }
@@ -924,6 +1041,47 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
         }
         return rc;
     }
+}
+
+SQLRETURN Statement::lost_by_its_replay(const ReplayFacts& facts,
+                                        const std::vector<DiagRecord>& records) {
+    // The call lost its new connection too: it is the cause of the loss, not its victim (a
+    // statement that ends its own session, a query that crashes the server, one an
+    // administrator terminates). It is not replayed again. What the last replay did is as
+    // unknown as what the first attempt did; the next call re-establishes the session.
+    Connection& c = *connection_;
+    TargetCounters& counters = c.target_state().counters();
+    const bool harmless = facts.kind == StatementKind::Read || facts.not_sent;
+    counters.replay_refusals.fetch_add(1, std::memory_order_relaxed);
+    if (!facts.autocommit) {
+        c.mark_transaction_lost();
+    } else if (!harmless) {
+        counters.unknown_outcomes.fetch_add(1, std::memory_order_relaxed);
+    }
+    std::string outcome = !facts.autocommit ? "the transaction was rolled back"
+                          : harmless        ? "the call did not complete"
+                                            : "the outcome of the statement is unknown";
+    if (c.not_sent(records)) {
+        // Every replay was lost before it reached the server: the server keeps going away.
+        diag().set_leading("08S01",
+                           "[odbc-retry] the connection was lost again each of the " +
+                               std::to_string(kReplayRounds) + " times the call was replayed: " +
+                               outcome + "; the next call re-establishes the session",
+                           records);
+        logger().warn("replay on {} lost its connection {} times; giving up",
+                      c.target_description(), kReplayRounds);
+        return SQL_ERROR;
+    }
+    // The target's records of the loss first, as the driver alone would have answered.
+    diag().set_captured(records);
+    diag().post("08S01",
+                "[odbc-retry] the connection was lost again when the call was replayed on a new "
+                "session, so the call itself is taken to end its connection and was not "
+                "repeated again: " +
+                    outcome + "; the next call re-establishes the session");
+    logger().warn("replay on {} lost its new connection too; not repeated again",
+                  c.target_description());
+    return SQL_ERROR;
 }
 
 bool Statement::lost_again(std::vector<DiagRecord>& records) {

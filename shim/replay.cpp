@@ -3,7 +3,8 @@
 namespace odbcretry {
 
 ReplayVerdict decide_replay(const ReplayFacts& f) {
-    const bool in_transaction = !f.autocommit && f.statements_in_transaction > 0;
+    const bool in_transaction =
+        (!f.autocommit && f.statements_in_transaction > 0) || f.transaction_lost;
     switch (f.call) {
         case ReplayCall::Rollback:
             // The server already rolled the transaction back with the connection.

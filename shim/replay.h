@@ -25,6 +25,7 @@ struct ReplayFacts {
     StatementKind kind = StatementKind::Unknown;  // of the statement executed or being fetched
     bool autocommit = true;
     int statements_in_transaction = 0;  // before this call, since the transaction began
+    bool transaction_lost = false;      // another call's recovery already lost the transaction
     bool writes_idempotent = false;     // ReplayWrites=idempotent
     bool not_sent = false;              // the target says the call never reached the server
     bool session_state_lost = false;    // temporary tables, session locks: cannot be rebuilt

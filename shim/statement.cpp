@@ -45,9 +45,11 @@ SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc,
     if (op != Op::Execute && op != Op::ExecDirect) return rc;
     if (verdict.cls != ErrorClass::RolledBack && verdict.cls != ErrorClass::Transient) return rc;
     Connection& c = *connection_;
-    bool in_transaction = !c.autocommit();
+    // In a transaction opened by the attribute or by SQL text alike.
+    bool in_transaction = c.in_transaction_mode();
     if (in_transaction || paramset_size_ > 1) return rc;
-    if (op == Op::Execute && !is_single_statement(prepared_sql_)) return rc;
+    if (!is_single_statement(op == Op::Execute ? prepared_sql_ : executed_sql_, c.dialect()))
+        return rc;
     std::vector<DiagRecord> records = first_records;
     RetrySettings policy = make_retry_settings(c.settings());
     cancel_.store(false, std::memory_order_relaxed);
@@ -109,7 +111,8 @@ void Statement::note_executed(std::string_view sql, bool prepared) {
     char c = i < text.size() ? static_cast<char>(text[i] | 0x20) : 0;
     executed_read_ = c == 's' || c == 'w' || c == 'v' || c == 't';
     track_rows_ = connection_->resume_fetch_enabled() && executed_read_;
-    connection_->note_executed(prepared ? prepared_effects_ : session_effects(text), text);
+    connection_->note_executed(
+        prepared ? prepared_effects_ : session_effects(text, connection_->dialect()), text);
 }
 
 namespace {
@@ -147,7 +150,7 @@ SQLRETURN Statement::prepare(InText sql) {
         else
             prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()), sql.units());
         prepared_ = true;
-        prepared_effects_ = session_effects(prepared_sql_);
+        prepared_effects_ = session_effects(prepared_sql_, connection_->dialect());
         result_open_ = false;
         return rc;
     }
@@ -160,7 +163,7 @@ SQLRETURN Statement::prepare(InText sql) {
     if (SQL_SUCCEEDED(rc)) {
         prepared_sql_ = again.narrow;
         prepared_ = true;
-        prepared_effects_ = session_effects(prepared_sql_);
+        prepared_effects_ = session_effects(prepared_sql_, connection_->dialect());
         result_open_ = false;
     }
     return rc;
@@ -173,15 +176,9 @@ SQLRETURN Statement::exec_direct(InText sql) {
     }
     if (connection_->transaction_lost()) [[unlikely]] {
         // COMMIT as SQL text after the transaction was lost must not look like it saved anything.
-        SessionEffects effects = session_effects(sql.utf8());
+        SessionEffects effects = session_effects(sql.utf8(), connection_->dialect());
         if (effects.transaction_end && connection_->finish_lost_transaction()) {
-            std::string text = sql.utf8();
-            size_t i = text.find_first_not_of(" \t\r\n");
-            bool rollback =
-                i != std::string::npos &&
-                (text.compare(i, 8, "ROLLBACK") == 0 || text.compare(i, 8, "rollback") == 0 ||
-                 text.compare(i, 5, "ABORT") == 0 || text.compare(i, 5, "abort") == 0);
-            if (!rollback)
+            if (!effects.transaction_rollback)
                 return fail("08S01",
                             "[odbc-retry] COMMIT refused: the transaction was rolled back by the "
                             "server when "

@@ -3,7 +3,9 @@
 // 200-600 ms and restarts the server 2 or 3 times. Afterwards a direct connection (the target
 // DSN, no odbc-retry) checks what the application was told against what the database holds:
 //
-//   - reads never fail (autocommit reads are replayed after a lost connection);
+//   - reads never fail (autocommit reads are replayed after a lost connection), except with the
+//     documented record of a read whose replay lost its connection again (the killer struck
+//     twice: the target's records first, then odbc-retry's "not repeated again");
 //   - every insert the application saw succeed is in the table exactly once; an insert that got
 //     08S01 "outcome unknown" is there at most once; no key is there twice (the table has no
 //     unique constraint, so a replayed write would show as a duplicate); nothing is there that
@@ -23,8 +25,14 @@
 // thread does what applications do: rolls back, or commits anyway, or carries on with the remaining
 // inserts and commits; a COMMIT acknowledged after that is checked like any other.
 //
+// --truth 1 mixes into the workload what a counter of statements gets wrong: savepoints (SAVEPOINT
+// and ROLLBACK TO SAVEPOINT inside the transactions), transactions opened and ended with SQL text
+// (BEGIN / START TRANSACTION ... COMMIT / ROLLBACK), SETs run in manual-commit transactions, and
+// (PostgreSQL) SET batches that insert ("SET ...; INSERT ..."). The same invariants hold; a read
+// may then also be refused with 08S01 "session state that cannot be rebuilt" (after a SET batch).
+//
 // usage: chaos_test --backend pg|mariadb --dsn DSN --direct DSN --killer PATH
-//                   [--threads N] [--seconds S] [--seed N] [--log FILE]
+//                   [--threads N] [--seconds S] [--seed N] [--log FILE] [--truth 1]
 // Environment: ORT_CHAOS_SECONDS (default 40), ORT_CHAOS_SEED, ORT_CHAOS_THREADS (default 6),
 // and the project's runtime environment (ODBCSYSINI, ODBCINI, ORT_*; scripts/lib/env.sh).
 // Exit status 0 when every invariant held, 1 when one did not, 2 on a setup problem.
@@ -117,8 +125,15 @@ std::string code(const Diag& d) {
     return d.state.empty() ? "[none]" : strf("[%s/%ld]", d.state.c_str(), d.native);
 }
 
+bool g_truth = false;  // --truth 1
+bool g_pg = false;
+
+// Led by odbc-retry's record; or the target's records of a loss that the replayed call caused
+// itself, followed by ours (docs/error-contract.md).
 bool ours(const Diag& d) {
-    return d.message.find("[odbc-retry]") != std::string::npos;
+    return d.message.find("[odbc-retry]") != std::string::npos ||
+           d.all.find("[odbc-retry] the connection was lost again when the call was replayed") !=
+               std::string::npos;
 }
 
 // What the application was told, by kind; anything not here is an undocumented error.
@@ -312,6 +327,12 @@ class Worker {
     void read_failed(const char* what, SQLHSTMT s) {
         Diag d = read_diag(SQL_HANDLE_STMT, s);
         result_.errors[std::string("read ") + d.state]++;
+        // Documented refusals of a read: the read itself ended its connection again when it was
+        // replayed (the killer struck twice), or the session held state that cannot be rebuilt.
+        if (ours(d) &&
+            (d.all.find("was not repeated again") != std::string::npos ||
+             (g_truth && d.all.find("session state that cannot be rebuilt") != std::string::npos)))
+            return;
         result_.fail(strf("a read failed: %s %s", what, code(d).c_str()),
                      strf("thread %d: %s", index_, d.all.c_str()));
     }
@@ -447,6 +468,11 @@ class Worker {
             std::string sql = strf(
                 "INSERT INTO chaos_ins (id, thread, seq, via) VALUES (%lld, %d, %lld, 'direct')",
                 static_cast<long long>(key), index_, static_cast<long long>(seq));
+            // A SET batch: never a session setting, its INSERT runs once at most. It makes the
+            // session unrebuildable until the next loss, so only thread 0 runs them: the other
+            // threads' losses keep exercising replays.
+            if (g_truth && g_pg && index_ == 0 && random_() % 4 == 0)
+                sql = "SET application_name = 'chaos_batch'; " + sql;
             rc = SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(sql.data()), SQL_NTS);
         }
         if (SQL_SUCCEEDED(rc)) {
@@ -486,7 +512,20 @@ class Worker {
         result_.fail("ROLLBACK failed " + code(d), strf("thread %d: %s", index_, d.all.c_str()));
     }
 
+    // One statement of a transaction as SQL text; false (and recorded) when it failed.
+    bool txn_text(const char* sql, const char* where, bool at_commit) {
+        SQLHSTMT s = fresh_statement(where);
+        if (!s) return false;
+        SQLRETURN rc =
+            SQLExecDirect(s, reinterpret_cast<SQLCHAR*>(const_cast<char*>(sql)), SQL_NTS);
+        bool ok = SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA;
+        if (!ok) last_told_ = told(where, SQL_HANDLE_STMT, s, at_commit, true);
+        SQLFreeHandle(SQL_HANDLE_STMT, s);
+        return ok;
+    }
+
     void transaction() {
+        if (g_truth && random_() % 2 == 0) return text_transaction();
         Txn txn;
         txn.id = static_cast<int64_t>(index_ + 1) * kKeySpace + next_txn_++;
         txn.mode = static_cast<TxnMode>(random_() % 3);
@@ -497,7 +536,7 @@ class Worker {
             set_autocommit(true);
             return;
         }
-        bool end_with_commit = true;
+        bool end_with_commit = true, set_run = false;
         for (int part = 1; part <= 3; ++part) {
             SQLRETURN rc;
             SQLHSTMT s = SQL_NULL_HSTMT;
@@ -526,6 +565,23 @@ class Worker {
                 txn.broken = true;
             }
             if (!prepared) SQLFreeHandle(SQL_HANDLE_STMT, s);
+            // A manual-commit SET, and a savepoint rolled back to: neither ends the transaction.
+            if (g_truth && part == 1 && !txn.broken && random_() % 2 == 0) {
+                set_run = true;
+                doing_ = "transaction: SET";
+                if (!txn_text(g_pg ? "SET application_name = 'chaos_txn'"
+                                   : "SET SESSION max_sort_length = 2048",
+                              "txn-set", false))
+                    txn.broken = true;
+            }
+            // ROLLBACK TO after a SET of the same transaction makes the session unrebuildable
+            // (documented, tested elsewhere): kept apart here so that replays stay exercised.
+            if (g_truth && part == 2 && !set_run && !txn.broken && random_() % 2 == 0) {
+                doing_ = "transaction: savepoint";
+                if (!txn_text("SAVEPOINT chaos_sp", "txn-savepoint", false) ||
+                    !txn_text("ROLLBACK TO SAVEPOINT chaos_sp", "txn-rollback-to", false))
+                    txn.broken = true;
+            }
             if (txn.broken && txn.mode == TxnMode::Stop) end_with_commit = false;
             if (txn.broken && txn.mode != TxnMode::CarryOn) break;
         }
@@ -558,6 +614,56 @@ class Worker {
         set_autocommit(true);
     }
 
+    // A transaction opened and ended with SQL text in autocommit mode: BEGIN / START
+    // TRANSACTION, 3 direct inserts (a savepoint rolled back to after the second), then COMMIT or
+    // ROLLBACK as text.
+    void text_transaction() {
+        Txn txn;
+        txn.id = static_cast<int64_t>(index_ + 1) * kKeySpace + next_txn_++;
+        txn.mode = static_cast<TxnMode>(random_() % 3);
+        doing_ = "BEGIN (text)";
+        if (!txn_text(g_pg ? "BEGIN" : "START TRANSACTION", "txn-begin(text)", false)) {
+            // Nothing opened for sure: nothing inserted, the transaction must be absent.
+            result_.txns.push_back(txn);
+            return;
+        }
+        bool end_with_commit = true;
+        for (int part = 1; part <= 3; ++part) {
+            doing_ = "text transaction: insert";
+            std::string sql =
+                strf("INSERT INTO chaos_txn (txn_id, part, thread) VALUES (%lld, %d, %d)",
+                     static_cast<long long>(txn.id), part, index_);
+            if (!txn_text(sql.c_str(), "txn-insert(text txn)", false)) txn.broken = true;
+            if (part == 2 && !txn.broken && random_() % 2 == 0) {
+                doing_ = "text transaction: savepoint";
+                if (!txn_text("SAVEPOINT chaos_sp", "txn-savepoint", false) ||
+                    !txn_text("ROLLBACK TO SAVEPOINT chaos_sp", "txn-rollback-to", false))
+                    txn.broken = true;
+            }
+            if (txn.broken && txn.mode == TxnMode::Stop) end_with_commit = false;
+            if (txn.broken && txn.mode != TxnMode::CarryOn) break;
+        }
+        if (end_with_commit) {
+            doing_ = "COMMIT (text)";
+            if (txn_text("COMMIT", "COMMIT(text)", true)) {
+                txn.outcome = TxnOutcome::Committed;
+            } else {
+                txn.outcome =
+                    last_told_ == Told::CommitRefused ? TxnOutcome::Refused : TxnOutcome::Unknown;
+                if (random_() % 2 == 0) txn_text("ROLLBACK", "ROLLBACK(text)", false);
+            }
+        } else {
+            doing_ = "ROLLBACK (text)";
+            txn.outcome = TxnOutcome::RolledBack;
+            if (!txn_text("ROLLBACK", "ROLLBACK(text)", false))
+                txn.outcome = TxnOutcome::Unknown;  // told: recorded if undocumented
+        }
+        if (txn.broken && txn.outcome == TxnOutcome::Committed)
+            result_.errors["COMMIT acknowledged after a failed statement"]++;
+        result_.txns.push_back(txn);
+    }
+
+    Told last_told_ = Told::Undocumented;
     const int index_;
     SQLHENV env_;
     std::string dsn_;
@@ -689,6 +795,8 @@ bool parse(int argc, char** argv, Options& o) {
             o.seconds = std::atoi(v.c_str());
         else if (k == "--seed")
             o.seed = std::strtoull(v.c_str(), nullptr, 10);
+        else if (k == "--truth")
+            g_truth = v == "1";
         else
             return false;
     }
@@ -733,7 +841,9 @@ int main(int argc, char** argv) {
         }
     setvbuf(stdout, nullptr, _IOLBF, 0);
     // odbc-retry logs every recovery and replay decision at level info: counted at the end.
-    if (o.log.empty()) o.log = "chaos_" + o.backend + ".odbc-retry.log";
+    g_pg = o.backend == "pg";
+    if (o.log.empty())
+        o.log = std::string("chaos_") + (g_truth ? "truth_" : "") + o.backend + ".odbc-retry.log";
     std::remove(o.log.c_str());
     setenv("ODBC_RETRY_LOG_LEVEL", "info", 0);
     setenv("ODBC_RETRY_LOG_FILE", o.log.c_str(), 0);

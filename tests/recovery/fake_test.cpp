@@ -134,27 +134,32 @@ TEST_F(RecoveryFake, LossBeforeExecuteOfAReadIsReplayed) {
     expect_next_call_works(s);
 }
 
-TEST_F(RecoveryFake, ALossDuringTheReplayIsRecoveredAgain) {
-    // The first connection and the first recovered one are both lost at their first execute.
+TEST_F(RecoveryFake, AReplayThatLosesItsConnectionAgainIsTheCauseAndNotRepeated) {
+    // The first connection and the first recovered one are both lost at their first execute
+    // (SELECT pg_terminate_backend(pg_backend_pid()) does this): the call is the cause, it is
+    // not replayed a second time, and the target's record of the loss comes first.
     Connection c;
     connect(c, "LoseAt=execute:before;LoseTimes=2;");
     Statement s(c);
     std::vector<std::string> rows;
     Outcome o = s.query("SELECT n FROM seq(3)", rows);
-    EXPECT_EQ(SQL_NO_DATA, o.rc) << o.describe();
-    EXPECT_EQ((std::vector<std::string>{"1", "2", "3"}), rows);
+    EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
+    ASSERT_GE(o.diags.size(), 2u) << o.describe();
+    EXPECT_EQ("08S01", o.first().state) << o.describe();
+    EXPECT_TRUE(contains(o.first().message, "[Fake]server closed")) << o.describe();
+    EXPECT_TRUE(contains(o.diags.back().message, "[odbc-retry]")) << o.describe();
+    EXPECT_TRUE(contains(o.diags.back().message, "not repeated again")) << o.describe();
     auto runs = calls("SQLExecDirect", "SELECT n FROM seq(3)");
-    ASSERT_EQ(3u, runs.size()) << fake_log();
-    EXPECT_TRUE(contains(runs[1], "SQL_ERROR 08S01")) << runs[1];
-    EXPECT_TRUE(contains(runs[2], "SQL_SUCCESS")) << runs[2];
-    EXPECT_EQ(3, connects());
+    EXPECT_EQ(2u, runs.size()) << fake_log();
+    EXPECT_EQ(2, connects());
     expect_next_call_works(s);
 }
 
-TEST_F(RecoveryFake, AReplayLostEveryTimeGivesUpAfterThreeRounds) {
-    // The original connection and the three recovered ones are lost; the fifth one works.
+TEST_F(RecoveryFake, AReplayNotSentEveryTimeGivesUpAfterThreeRounds) {
+    // The original connection and the three recovered ones are lost before the request leaves
+    // the client: the call is not the cause; the fifth connection works.
     Connection c;
-    connect(c, "LoseAt=execute:before;LoseTimes=4;");
+    connect(c, std::string("LoseAt=execute:before;LoseTimes=4;") + kNotSentRecord);
     Statement s(c);
     Outcome o = s.exec("SELECT n FROM seq(3)");
     expect_leading(o, "08S01", {"lost again each of the 3 times", "did not complete"});
@@ -166,10 +171,15 @@ TEST_F(RecoveryFake, AReplayLostEveryTimeGivesUpAfterThreeRounds) {
 
 TEST_F(RecoveryFake, AnIdempotentWriteLostEveryTimeHasAnUnknownOutcome) {
     Connection c;
-    connect(c, "LoseAt=execute:after;LoseTimes=4;ReplayWrites=idempotent;");
+    connect(c, "LoseAt=execute:after;LoseTimes=2;ReplayWrites=idempotent;");
     Statement s(c);
     Outcome o = s.exec("INSERT INTO t VALUES (3)");
-    expect_leading(o, "08S01", {"lost again", "outcome of the statement is unknown"});
+    EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
+    ASSERT_FALSE(o.diags.empty()) << o.describe();
+    EXPECT_FALSE(contains(o.first().message, "[odbc-retry]")) << o.describe();
+    EXPECT_TRUE(contains(o.diags.back().message, "outcome of the statement is unknown"))
+        << o.describe();
+    EXPECT_EQ(2u, calls("SQLExecDirect", "INSERT INTO t VALUES (3)").size()) << fake_log();
     expect_next_call_works(s);
 }
 
@@ -993,6 +1003,32 @@ TEST_F(RecoveryFake, SetInAutocommitIsReplayedAfterRecovery) {
     EXPECT_EQ("green", c.scalar("SHOW colour"));
     EXPECT_EQ("3", c.scalar("SHOW size"));
     EXPECT_EQ(2, connects());
+}
+
+TEST_F(RecoveryFake, SessionIsRestoredInOrderAndAutocommitLast) {
+    // Attributes and SETs go back in the order the application made them; the transaction mode
+    // last, so that no driver wraps the SETs in a transaction the next ROLLBACK undoes.
+    Connection c;
+    connect(c);
+    ASSERT_OK(c.set_autocommit(false));
+    ASSERT_OK(c.exec("SET colour = 'red'"));
+    ASSERT_OK(c.set_attr(SQL_ATTR_TXN_ISOLATION, SQL_TXN_SERIALIZABLE));
+    ASSERT_OK(c.exec("SET size = 3"));
+    ASSERT_OK(c.commit());
+    bump_epoch(1);
+    EXPECT_EQ("red", c.scalar("SHOW colour"));
+    std::vector<std::string> restore;
+    for (const auto& line : lines_with(fake_log(), " dbc=2 "))
+        if (contains(line, "SET colour") || contains(line, "SET size") ||
+            contains(line, "SQL_ATTR_TXN_ISOLATION value") ||
+            contains(line, "SQLSetConnectAttr dbc=2 attr=SQL_ATTR_AUTOCOMMIT"))
+            restore.push_back(line);
+    ASSERT_EQ(4u, restore.size()) << join(restore) << fake_log();
+    EXPECT_TRUE(contains(restore[0], "SET colour")) << join(restore);
+    EXPECT_TRUE(contains(restore[1], "SQL_ATTR_TXN_ISOLATION")) << join(restore);
+    EXPECT_TRUE(contains(restore[2], "SET size")) << join(restore);
+    EXPECT_TRUE(contains(restore[3], "SQL_ATTR_AUTOCOMMIT")) << join(restore);
+    ASSERT_OK(c.rollback());
 }
 
 TEST_F(RecoveryFake, SessionIsRestoredBeforeAReplayedRead) {

@@ -454,6 +454,109 @@ class ServerTest : public ::testing::Test {
         }
     }
 
+    // ---- never a false success (transaction and session truth) ----
+
+    // A COMMIT that meets a loss is never acknowledged unless the rows are there.
+    void expect_commit_truthful(const Outcome& commit, const std::vector<std::string>& committed,
+                                const char* what) {
+        auto after = rows();
+        if (SQL_SUCCEEDED(commit.rc)) {
+            EXPECT_EQ(committed, after) << what << ": COMMIT acknowledged, rows missing (a false "
+                                        << "success): " << commit.describe();
+        } else {
+            expect_leading(commit, {"08007", "08S01"}, {});
+            EXPECT_TRUE(after.empty() || after == committed) << "half a transaction";
+        }
+    }
+
+    void savepoint_rollback_then_lost_commit() {
+        // ROLLBACK TO SAVEPOINT does not end the transaction: the INSERT before it is still work
+        // that a lost COMMIT loses.
+        create_table();
+        Connection c;
+        connect(c);
+        std::string id = session_id(c);  // asked in autocommit: not part of the transaction
+        ASSERT_OK(c.set_autocommit(false));
+        Statement s(c);
+        ASSERT_OK(s.exec(insert(1)));
+        ASSERT_OK(s.exec("SAVEPOINT s1"));
+        ASSERT_OK(s.exec("ROLLBACK TO SAVEPOINT s1"));
+        s.close();
+        kill_session(id);
+        Outcome commit = c.commit();
+        expect_commit_truthful(commit, {"1"}, "after ROLLBACK TO SAVEPOINT");
+        ASSERT_OK(s.exec(insert(3)));
+        EXPECT_OK(c.commit());
+    }
+
+    void sql_transaction_first_statement_replayed_inside_it() {
+        // BEGIN; (loss) INSERT 1 is replayed as the first statement: it must run inside a
+        // transaction again, so the application's ROLLBACK still undoes it.
+        create_table();
+        Connection c;
+        connect(c);
+        Statement s(c);
+        std::string id = session_id(c);
+        ASSERT_OK(s.exec(b_.begin_sql));
+        kill_session(id);
+        Outcome first = s.exec(insert(1));
+        EXPECT_TRUE(first.ok()) << first.describe();
+        EXPECT_OK(s.exec(insert(2)));
+        EXPECT_OK(s.exec("ROLLBACK"));
+        EXPECT_TRUE(rows().empty()) << "rows of a rolled-back transaction were committed";
+        // With earlier work: refused, and the COMMIT as text is refused too.
+        ASSERT_OK(s.exec(b_.begin_sql));
+        ASSERT_OK(s.exec(insert(3)));
+        kill(c);
+        Outcome second = s.exec(insert(4));
+        expect_leading(second, {"08S01"}, {"inside a transaction"});
+        Outcome commit = s.exec("COMMIT");
+        expect_leading(commit, {"08S01"}, {"COMMIT refused"});
+        EXPECT_TRUE(rows().empty());
+        expect_next_call_works(c, s);
+    }
+
+    void autocommit_on_is_a_commit() {
+        // Turning autocommit on commits the open transaction: a loss there is a loss during
+        // COMMIT.
+        create_table();
+        Connection c;
+        connect(c);
+        ASSERT_OK(c.set_autocommit(false));
+        Statement s(c);
+        ASSERT_OK(s.exec(insert(1)));
+        s.close();
+        kill(c);
+        Outcome on = c.set_autocommit(true);
+        expect_commit_truthful(on, {"1"}, "autocommit on");
+        std::cout << b_.name << ": autocommit on after a loss -> " << on.describe() << std::endl;
+        EXPECT_EQ(std::optional<SQLULEN>(SQL_AUTOCOMMIT_ON), c.get_attr(SQL_ATTR_AUTOCOMMIT));
+        ASSERT_OK(s.exec(insert(5)));
+        auto now = rows();
+        EXPECT_EQ(1, std::count(now.begin(), now.end(), "5")) << "autocommit is on";
+    }
+
+    void set_in_manual_commit_survives() {
+        // pyodbc's default is manual commit: a SET run there and committed is part of the session
+        // a recovery restores.
+        Connection c;
+        connect(c);
+        ASSERT_OK(c.set_autocommit(false));
+        ASSERT_OK(c.exec(b_.app_set_sql));
+        ASSERT_OK(c.commit());
+        std::string id = session_id(c);
+        ASSERT_OK(c.commit());
+        kill_session(id);
+        Statement s(c);
+        std::vector<std::string> got;
+        Outcome o = s.query(b_.app_show_sql, got);
+        if (o.ok())
+            EXPECT_EQ((std::vector<std::string>{b_.app_value}), got)
+                << "the session silently lost a setting";
+        else
+            expect_leading(o, {"08S01"}, {});
+    }
+
     void restart_while_idle() {
         ServerRestorer restorer(b_.script);
         Connection c;
@@ -597,6 +700,83 @@ BOTH(SessionSettingsSurviveALoss, session_settings_survive_a_loss)
 BOTH(CatalogFunctionIsReplayed, catalog_function_is_replayed)
 BOTH(TransactionOpenedWithSqlTextIsNeverAFalseSuccess, transaction_opened_with_sql_text)
 BOTH(ValidationBeforeCommitIsNeverAFalseSuccess, validation_before_commit)
+BOTH(LostCommitAfterRollbackToSavepointIsNeverASuccess, savepoint_rollback_then_lost_commit)
+BOTH(SqlTextTransactionIsOpenedAgainForItsFirstStatement,
+     sql_transaction_first_statement_replayed_inside_it)
+BOTH(AutocommitOnAfterALossIsNeverASuccess, autocommit_on_is_a_commit)
+BOTH(SetInManualCommitSurvivesALoss, set_in_manual_commit_survives)
+
+TEST_F(RecoveryPg, BeginInsideManualCommitKeepsTheTransactionsWork) {
+    // BEGIN in manual-commit mode opens nothing (the driver's transaction is open): the INSERT
+    // before it is still lost with the COMMIT.
+    create_table();
+    Connection c;
+    connect(c);
+    std::string id = session_id(c);
+    ASSERT_OK(c.set_autocommit(false));
+    Statement s(c);
+    ASSERT_OK(s.exec(insert(1)));
+    s.exec("BEGIN");  // a warning: a transaction is already in progress
+    s.close();
+    kill_session(id);
+    expect_commit_truthful(c.commit(), {"1"}, "after BEGIN in manual commit");
+}
+
+TEST_F(RecoveryPg, SetBatchIsNeverJournaledAndItsWriteRunsOnce) {
+    // A batch that starts with SET is not a session setting: run again at every session restore
+    // it would repeat its INSERT.
+    create_table();
+    Connection c;
+    connect(c);
+    Statement s(c);
+    ASSERT_OK(s.exec("SET search_path = public; " + insert(7)));
+    s.close();
+    for (int i = 0; i < 3; ++i) {
+        kill(c);
+        std::vector<std::string> got;
+        Outcome o = s.query("SELECT 1", got);
+        s.close();
+        if (!o.ok()) expect_leading(o, {"08S01"}, {"session state"});
+    }
+    EXPECT_EQ((std::vector<std::string>{"7"}), rows());
+}
+
+TEST_F(RecoveryPg, SessionIsRestoredBeforeTheTransactionMode) {
+    // SessionInitSQL and the application's SETs run before autocommit goes off on a recovered
+    // session: otherwise they sit in a transaction that the next ROLLBACK undoes.
+    Connection c;
+    connect(c, "SessionInitSQL={SET work_mem = '5MB'};");
+    ASSERT_OK(c.exec("SET application_name = 'rec_app'"));
+    std::string id = session_id(c);
+    ASSERT_OK(c.set_autocommit(false));
+    kill_session(id);
+    EXPECT_EQ("1", c.scalar("SELECT 1"));  // finds the loss, recovers, replays
+    ASSERT_OK(c.rollback());
+    EXPECT_EQ("5MB", c.scalar("SHOW work_mem"));
+    EXPECT_EQ("rec_app", c.scalar("SHOW application_name"));
+    ASSERT_OK(c.rollback());
+}
+
+TEST_F(RecoveryPg, StatementThatKillsItsOwnConnectionIsNotReplayedAgain) {
+    // psqlODBC's own regression test "diagnostic" does this. The replay loses its session too:
+    // the call is the cause, and the application reads the target's 57P01 first, as the driver
+    // alone answers.
+    Connection c;
+    connect(c);
+    Statement s(c);
+    std::vector<std::string> got;
+    Outcome o = s.query("SELECT pg_terminate_backend(pg_backend_pid())", got);
+    EXPECT_EQ(SQL_ERROR, o.rc) << o.describe();
+    ASSERT_FALSE(o.diags.empty());
+    EXPECT_EQ("57P01", o.first().state) << o.describe();
+    EXPECT_FALSE(contains(o.first().message, "[odbc-retry]")) << o.describe();
+    EXPECT_TRUE(std::any_of(o.diags.begin(), o.diags.end(), [](const Diag& d) {
+        return contains(d.message, "[odbc-retry]");
+    })) << o.describe();
+    // Two sessions ended (the call and its one replay), not four.
+    EXPECT_LE(count_of(read_file(retry_log_), "recovered connection"), 1) << read_file(retry_log_);
+    expect_next_call_works(c, s);
+}
 
 TEST_F(RecoveryPgServer, RestartWhileIdleIsInvisible) {
     restart_while_idle();

@@ -297,5 +297,17 @@ TEST(ReplayRefusal, EveryVerdictHasAName) {
         EXPECT_NE("?", to_string(v));
 }
 
+TEST(DecideReplay, AReadResumedAfterAnotherCallLostTheTransactionIsRefused) {
+    // Another statement's recovery lost the transaction: this read's result belonged to it, and
+    // resuming it must not look like a transaction that goes on (the COMMIT is refused later).
+    ReplayFacts f = in_transaction(ReplayCall::Fetch, StatementKind::Read, 0);
+    EXPECT_EQ(ReplayVerdict::ResumeFetch, decide_replay(f));
+    f.transaction_lost = true;
+    EXPECT_EQ(ReplayVerdict::RefuseTransaction, decide_replay(f));
+    ReplayFacts e = in_transaction(ReplayCall::Execute, StatementKind::Write, 0);
+    e.transaction_lost = true;
+    EXPECT_EQ(ReplayVerdict::RefuseTransaction, decide_replay(e));
+}
+
 }  // namespace
 }  // namespace odbcretry

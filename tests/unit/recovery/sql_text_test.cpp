@@ -63,7 +63,7 @@ TEST(IsSingleStatement, SemicolonsInQuotes) {
     EXPECT_TRUE(is_single_statement("SELECT 'it''s; fine'"));
     EXPECT_TRUE(is_single_statement("SELECT \"odd;name\" FROM t"));
     EXPECT_TRUE(is_single_statement("SELECT `odd;name` FROM t"));
-    EXPECT_TRUE(is_single_statement("SELECT 'a\\'; b'"));  // MySQL backslash escape
+    EXPECT_TRUE(is_single_statement("SELECT 'a\\'; b'", SqlDialect::MySql));  // MySQL escape
 }
 
 TEST(IsSingleStatement, SemicolonsInComments) {
@@ -102,7 +102,7 @@ TEST(ClassifyStatement, Reads) {
     EXPECT_EQ(StatementKind::Read, classify_statement("show variables like 'x%'"));
     EXPECT_EQ(StatementKind::Read, classify_statement("DESCRIBE t"));
     EXPECT_EQ(StatementKind::Read, classify_statement("(SELECT 1) UNION (SELECT 2)"));
-    EXPECT_EQ(StatementKind::Read, classify_statement("SELECT 1; SELECT 2"));
+    // A batch is never a read (ClassifyStatement.ABatchIsNeverAReadOrASetting).
 }
 
 TEST(ClassifyStatement, CommentsAndSpaceBeforeTheKeyword) {
@@ -253,6 +253,95 @@ TEST(SessionEffects, WordsThatOnlyLookLikeMarkers) {
     EXPECT_FALSE(session_effects("SELECT temp FROM readings").session_state);
     EXPECT_FALSE(session_effects("SELECT 'TEMPORARY' AS label").session_state);
     EXPECT_FALSE(session_effects("SELECT * FROM temperatures").session_state);
+}
+
+// ---- dialects, batches, transactions ---------------------------------------------------------
+
+TEST(SqlDialects, BackslashEndsAStandardString) {
+    // PostgreSQL's standard strings: 'C:\' ends at its quote; E'...' strings escape.
+    EXPECT_FALSE(is_single_statement("SELECT 'C:\\'; DELETE FROM t", SqlDialect::Postgres));
+    EXPECT_TRUE(is_single_statement("SELECT E'a\\'; b'", SqlDialect::Postgres));
+    EXPECT_FALSE(is_single_statement("SELECT 'C:\\'; DELETE FROM t", SqlDialect::Generic));
+    EXPECT_TRUE(is_single_statement("SELECT 'a\\'; b'", SqlDialect::MySql));
+    EXPECT_EQ(StatementKind::Write,
+              classify_statement("SELECT 'C:\\'; DELETE FROM t", SqlDialect::Postgres));
+}
+
+TEST(ClassifyStatement, ABatchIsNeverAReadOrASetting) {
+    EXPECT_EQ(StatementKind::Write, classify_statement("SELECT 1; SELECT 2"));
+    EXPECT_EQ(StatementKind::Write,
+              classify_statement("SET search_path = public; INSERT INTO t VALUES (7)"));
+    EXPECT_EQ(StatementKind::SessionSet, classify_statement("SET search_path = public;"));
+    EXPECT_EQ(StatementKind::Write, classify_statement("SET GLOBAL max_connections = 10"));
+    EXPECT_EQ(StatementKind::Write, classify_statement("SET autocommit = 0"));
+}
+
+TEST(SessionEffects, ASetInABatchMakesTheSessionUnrebuildable) {
+    auto e = session_effects("SET search_path = public; INSERT INTO t VALUES (7)");
+    EXPECT_FALSE(e.session_set);
+    EXPECT_TRUE(e.session_state);
+    EXPECT_TRUE(e.batch);
+    EXPECT_TRUE(e.work);
+    EXPECT_FALSE(session_effects("SELECT 1; SELECT 2").session_state);
+}
+
+TEST(SessionEffects, SetsThatAreNeverJournaled) {
+    for (const char* sql :
+         {"SET GLOBAL x = 1", "SET PERSIST x = 1", "SET PASSWORD = 'p'",
+          "SET LOCAL work_mem = '1MB'", "SET @@global.x = 1", "SET TRANSACTION READ ONLY"}) {
+        EXPECT_FALSE(session_effects(sql).session_set) << sql;
+        EXPECT_FALSE(session_effects(sql).session_state) << sql;
+    }
+    for (const char* sql : {"SET autocommit = 0", "SET SESSION autocommit = 0",
+                            "SET @@session.autocommit = 0", "SET IMPLICIT_TRANSACTIONS ON"}) {
+        EXPECT_FALSE(session_effects(sql).session_set) << sql;
+        EXPECT_TRUE(session_effects(sql).session_state) << sql;
+    }
+    EXPECT_TRUE(session_effects("SET SESSION max_sort_length = 1234").session_set);
+    EXPECT_TRUE(session_effects("SET ROLE app").session_set);
+}
+
+TEST(SessionSetKey, ByNameSoALaterSetReplacesIt) {
+    EXPECT_EQ("search_path", session_set_key("SET search_path = public"));
+    EXPECT_EQ("search_path", session_set_key("  set Search_Path TO x"));
+    EXPECT_EQ("max_sort_length", session_set_key("SET SESSION max_sort_length = 1"));
+    EXPECT_EQ("x", session_set_key("SET @@session.x = 1"));
+    EXPECT_EQ("role", session_set_key("/* c */ SET ROLE app"));
+    // Several settings at once: the whole text.
+    EXPECT_EQ("SET a = 1, b = 2", session_set_key("SET a = 1, b = 2"));
+    EXPECT_EQ("x", session_set_key("SET x = f(1, 2)"));
+    EXPECT_EQ("", session_set_key("SELECT 1"));
+}
+
+TEST(SessionEffects, OnlyARealEndEndsTheTransaction) {
+    for (const char* sql : {"COMMIT", "commit work", "ROLLBACK", "ROLLBACK AND NO CHAIN", "END",
+                            "ABORT", "INSERT INTO t VALUES (1); COMMIT"}) {
+        EXPECT_TRUE(session_effects(sql).transaction_end) << sql;
+        EXPECT_FALSE(session_effects(sql).work) << sql;
+    }
+    EXPECT_TRUE(session_effects("ROLLBACK").transaction_rollback);
+    EXPECT_FALSE(session_effects("COMMIT").transaction_rollback);
+    for (const char* sql : {"ROLLBACK TO SAVEPOINT s", "rollback to s", "ROLLBACK WORK TO s",
+                            "SAVEPOINT s", "RELEASE SAVEPOINT s", "COMMIT PREPARED 'x'"}) {
+        EXPECT_FALSE(session_effects(sql).transaction_end) << sql;
+        EXPECT_FALSE(session_effects(sql).transaction_begin) << sql;
+        EXPECT_TRUE(session_effects(sql).work) << sql;
+    }
+    EXPECT_TRUE(session_effects("ROLLBACK TO SAVEPOINT s").savepoint_rollback);
+}
+
+TEST(SessionEffects, BeginOpensATransactionButBeginTryDoesNot) {
+    for (const char* sql : {"BEGIN", "begin;", "BEGIN WORK", "BEGIN TRANSACTION", "BEGIN TRAN",
+                            "BEGIN ISOLATION LEVEL SERIALIZABLE", "START TRANSACTION",
+                            "START TRANSACTION READ ONLY"}) {
+        EXPECT_TRUE(session_effects(sql).transaction_begin) << sql;
+        EXPECT_FALSE(session_effects(sql).work) << sql;
+    }
+    for (const char* sql : {"BEGIN TRY SELECT 1 END TRY", "BEGIN CATCH", "START SLAVE"})
+        EXPECT_FALSE(session_effects(sql).transaction_begin) << sql;
+    auto e = session_effects("BEGIN; INSERT INTO t VALUES (1)");
+    EXPECT_TRUE(e.transaction_begin);
+    EXPECT_TRUE(e.work);
 }
 
 }  // namespace
