@@ -722,6 +722,23 @@ TEST_F(RecoveryFake, OtherConnectionsAreValidatedWithTheProbeQuery) {
     EXPECT_EQ(1u, calls("SQLExecDirect", "INSERT INTO t VALUES (5)").size()) << fake_log();
 }
 
+TEST_F(RecoveryFake, TheProbeIsBoundedByTheDeadline) {
+    // A server that stops answering must not hold the driver manager's dead check (and this
+    // connection's recovery lock) for longer than RetryDeadline: the probe that does not answer
+    // in time finds the connection dead.
+    Connection a, b;
+    connect(a, "DeadCheck=passive;ProbeQuery=SELECT 1;RetryDeadline=2s;");
+    connect(b, "DeadCheck=passive;ProbeQuery=SELECT 1;LoseAt=execute:before;");
+    EXPECT_EQ("1", b.scalar("SELECT 1"));  // lost and recovered: a must be validated
+    replace_file(control_, "execute_delay_ms=30000\n");
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<bool> dead = a.dead();
+    auto elapsed = std::chrono::steady_clock::now() - t0;
+    replace_file(control_, "");
+    EXPECT_EQ(std::optional<bool>(true), dead);
+    EXPECT_LT(elapsed, std::chrono::seconds(10)) << "the dead check waited for the server";
+}
+
 // Disabled: known bug. The fake driver's dead check is passive and odbc-retry has no probe query
 // for an unknown driver family, so validation does not find the loss; the statement then fails on
 // the target and should be refused as inside a transaction, but returns SQL_SUCCESS. Tracked in the
