@@ -39,7 +39,10 @@ const std::vector<KeyInfo>& known_keys() {
          "The real driver: its odbcinst.ini name or the path of its library (instead of "
          "TargetDSN)."},
         {"LogLevel", "warn", "trace|debug|info|warn|error|off", "What odbc-retry logs."},
-        {"LogFile", "", "text", "Where the log goes (default: standard error)."},
+        {"LogFile", "syslog", "syslog|stderr|none|PATH",
+         "Where the log goes: syslog (the journal; ident odbc-retry), stderr (the application's "
+         "own standard error: an explicit choice, it mixes into the program's output), none, or "
+         "the path of a file."},
         {"RetryMaxAttempts", "30", "integer",
          "Attempts per call, the first included (1 = no retry)."},
         {"RetryBaseDelay", "200ms", "duration", "Delay before the first retry (before jitter)."},

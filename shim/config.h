@@ -33,7 +33,7 @@ struct Settings {
     std::string target_dsn;
     std::string target_driver;
     std::string log_level = "warn";
-    std::string log_file;
+    std::string log_file = "syslog";  // syslog, stderr, none or a path (log.h: LogSink)
     // Retry engine (see docs/configuration.md for the meaning of each).
     int retry_max_attempts = 30;
     Millis retry_base_delay{200};

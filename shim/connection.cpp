@@ -945,7 +945,8 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         if (rc == SQL_NO_DATA) return rc;  // the user cancelled a prompt
         last_records = diag().records_snapshot(diag_source());
         Classifier::Verdict verdict = classify(*classifier_, last_records, Phase::Connect);
-        Decision decision = state.on_failure(verdict.cls, Phase::Connect);
+        Decision decision = state.on_failure(verdict.cls, Phase::Connect, false,
+                                             verdict.rule ? verdict.rule->attempt_cap : 0);
         if (!decision.retry) {
             if (decision.stop_reason == StopReason::NotRetryable) {
                 // A fatal error (wrong password, missing database) is returned exactly as the

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <fcntl.h>
@@ -73,6 +74,13 @@ spdlog::level::level_enum level_of(const std::string& name) {
 }
 }  // namespace
 
+LogSink log_sink_of(std::string_view log_file) {
+    if (log_file.empty() || log_file == "syslog") return LogSink::Syslog;
+    if (log_file == "stderr") return LogSink::Stderr;
+    if (log_file == "none") return LogSink::None;
+    return LogSink::File;
+}
+
 spdlog::logger& logger() {
     return *std::atomic_load(&current());
 }
@@ -84,23 +92,32 @@ void configure_logging(const ResolvedConfig& config) {
     if (key == configured_key) return;
     std::shared_ptr<spdlog::sinks::sink> sink;
     std::string sink_error;
+    // A library must not write into its host's output (CGI pages, cron mail, pipelines): the
+    // default sink is syslog (the journal), standard error only when asked for by name.
+    auto syslog_sink = [] {
+        return std::make_shared<spdlog::sinks::syslog_sink_mt>("odbc-retry", LOG_PID, LOG_USER,
+                                                               false);
+    };
+    const LogSink where = log_sink_of(s.log_file);
     try {
-        if (s.log_level == "off")
+        if (s.log_level == "off" || where == LogSink::None)
             sink = std::make_shared<spdlog::sinks::null_sink_mt>();
-        else if (s.log_file.empty())
+        else if (where == LogSink::Syslog)
+            sink = syslog_sink();
+        else if (where == LogSink::Stderr)
             sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
         else
             sink = std::make_shared<LogFileSink>(s.log_file);
     } catch (const std::exception& e) {
-        // an unwritable file or a symlink: say so on stderr
-        sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+        // an unwritable file or a symlink: the lines go to syslog instead, after saying why
+        sink = syslog_sink();
         sink_error = e.what();
     }
     auto logger = std::make_shared<spdlog::logger>("odbc-retry", sink);
     logger->set_level(level_of(s.log_level));
     logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %l odbc-retry[%P:%t] %v");
     logger->flush_on(spdlog::level::trace);
-    if (!sink_error.empty()) logger->warn("{}; logging to stderr", sink_error);
+    if (!sink_error.empty()) logger->warn("{}; logging to syslog", sink_error);
     std::atomic_store(&current(), logger);
     configured_key = key;
 }

@@ -4,6 +4,7 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -12,6 +13,12 @@
 #include "shim/diag.h"
 
 namespace odbcretry {
+
+// Where the log goes, from LogFile: "" or "syslog" -> syslog (ident odbc-retry, facility user;
+// the journal on systemd hosts), "stderr" -> the process's standard error (an explicit choice:
+// it writes into the application's own output), "none" -> nowhere, anything else -> that file.
+enum class LogSink { Syslog, Stderr, None, File };
+LogSink log_sink_of(std::string_view log_file);
 
 // The logger; never null (a null sink until configured).
 spdlog::logger& logger();

@@ -15,10 +15,12 @@
 #include <thread>
 
 #include "shim/connstr.h"
+#include "shim/engine.h"
 #include "shim/retry/breaker_store.h"
 #include "shim/stats/stats_file.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
+#include "tools/dsn_view.h"
 #include "tools/odbc_util.h"
 
 namespace odbcretry::tool {
@@ -62,7 +64,10 @@ std::string info_text(SQLHDBC dbc, SQLUSMALLINT what) {
 
 // The breaker of the target that odbc-retry, loaded into this very process by the driver
 // manager, used for this connect: read from this process's own stats file.
-void read_own_stats(Probe& p) {
+// check connects with CircuitBreakerThreshold=0 (it never changes the shared breaker), so its
+// slot publishes no breaker: the state is read, read-only, from the shared table with the
+// target's key hash and the data source's own threshold and cooldown.
+void read_own_stats(Probe& p, const Settings& settings) {
     StatsScan scan = scan_stats(default_state_directory(),
                                 ScanOptions{false, static_cast<std::int64_t>(::getpid())});
     const TargetStats* latest = nullptr;
@@ -70,14 +75,23 @@ void read_own_stats(Probe& p) {
         if (!latest || t.created_unix_ms >= latest->created_unix_ms) latest = &t;
     if (!latest) return;
     p.retry_target = latest->key;
-    BreakerView view = read_breaker(*latest, scan.directory, Clock::now());
+    TargetStats shared = *latest;
+    if (settings.circuit_breaker_shared && settings.circuit_breaker_threshold > 0) {
+        shared.breaker_mode = BreakerMode::Shared;
+        shared.breaker_threshold = settings.circuit_breaker_threshold;
+        shared.breaker_cooldown = settings.circuit_breaker_cooldown;
+    }
+    BreakerView view = read_breaker(shared, scan.directory, Clock::now());
     if (view.known) p.breaker = view;
 }
 
 class Checker {
   public:
-    Checker(std::string connection_string, std::string query, bool via_retry)
-        : cs_(std::move(connection_string)), query_(std::move(query)), via_retry_(via_retry) {
+    Checker(std::string connection_string, std::string query, bool via_retry, Settings settings)
+        : cs_(std::move(connection_string)),
+          query_(std::move(query)),
+          via_retry_(via_retry),
+          settings_(std::move(settings)) {
         SQLAllocHandle(SQL_HANDLE_ENV, SQL_NULL_HANDLE, &env_);
         if (env_)
             SQLSetEnvAttr(env_, SQL_ATTR_ODBC_VERSION, reinterpret_cast<SQLPOINTER>(SQL_OV_ODBC3),
@@ -108,7 +122,7 @@ class Checker {
         if (!SQL_SUCCEEDED(rc)) {
             p.failed_step = "connect";
             p.diags = diag_records(SQL_HANDLE_DBC, dbc);
-            if (via_retry_) read_own_stats(p);
+            if (via_retry_) read_own_stats(p, settings_);
             SQLFreeHandle(SQL_HANDLE_DBC, dbc);
             return p;
         }
@@ -119,7 +133,7 @@ class Checker {
         p.driver_version = info_text(dbc, SQL_DRIVER_VER);
         p.driver_odbc_version = info_text(dbc, SQL_DRIVER_ODBC_VER);
         p.healthy = query_.empty() || run_query(dbc, p, budget);
-        if (via_retry_) read_own_stats(p);
+        if (via_retry_) read_own_stats(p, settings_);
         SQLDisconnect(dbc);
         SQLFreeHandle(SQL_HANDLE_DBC, dbc);
         return p;
@@ -167,6 +181,7 @@ class Checker {
     std::string cs_;
     std::string query_;
     bool via_retry_;
+    Settings settings_;
     SQLHENV env_ = SQL_NULL_HENV;
 };
 
@@ -266,6 +281,29 @@ int run_check(const std::vector<std::string>& words) {
             if (const KeyValue* d = find_key(*section, "Driver")) driver = d->value;
     }
     const bool via_retry = !driver.empty() && is_odbc_retry_driver(driver);
+    // The data source as a connect sees it: the target's family (to classify a failure) and,
+    // behind odbc-retry, its settings (user rules, breaker threshold and cooldown).
+    DriverFamily family = DriverFamily::Generic;
+    Settings settings;
+    std::vector<Rule> user_rules;
+    {
+        std::string ignored;
+        if (auto view = view_dsn(target, ignored)) {
+            family = view->family;
+            if (view->via_retry && !view->error) {
+                settings = view->config.settings;
+                user_rules = make_user_rules(settings);
+            }
+        }
+    }
+    const Classifier classifier(family, user_rules);
+    if (via_retry) {
+        // One bounded attempt that leaves the shared breaker alone: a probe must neither take
+        // the full retry policy's time nor open (or close) the circuit of every application on
+        // the host. With --wait, this command's own loop is the retry. Keys given last win.
+        if (!cs.empty() && cs.back() != ';') cs += ';';
+        cs += "RetryMaxAttempts=1;CircuitBreakerThreshold=0;";
+    }
     if (via_retry) {
         // Keep odbc-retry loaded after a failed connect (the driver manager may unload it), so
         // that its stats file, and with it the breaker's state, can still be read.
@@ -279,9 +317,11 @@ int run_check(const std::vector<std::string>& words) {
     Watchdog watchdog(deadline + std::chrono::seconds(5),
                       shown + ": no answer within the timeout (" + format_number(timeout_s) + " s)",
                       json);
-    Checker checker(cs, query, via_retry);
+    Checker checker(cs, query, via_retry, settings);
 
     Probe p;
+    Classifier::Verdict verdict;
+    bool auth_failed = false;
     int attempts = 0;
     milliseconds delay(500);
     for (;;) {
@@ -290,7 +330,19 @@ int run_check(const std::vector<std::string>& words) {
         // With --wait, each attempt gets a share of the time so that progress is reported.
         milliseconds budget = wait ? std::min(left, milliseconds(15000)) : left;
         p = checker.run(std::max(budget, milliseconds(1)));
+        if (!p.healthy) {
+            std::vector<Failure> records;
+            for (const auto& d : p.diags) records.push_back({d.sqlstate, d.native, d.message});
+            verdict = classifier.classify(
+                records, p.failed_step == "query" ? Phase::Statement : Phase::Connect);
+            auth_failed = p.failed_step == "connect" && is_authentication_failure(records);
+            // A server that refused the login answered: it is up (as pg_isready reports it).
+            if (auth_failed) p.reachable = true;
+        }
         if (p.healthy || !wait) break;
+        // A fatal class (wrong password, unknown database, bad configuration) does not heal by
+        // waiting: the wait ends at once.
+        if (verdict.cls == ErrorClass::Fatal) break;
         // The driver manager's own errors (no such DSN, driver not loadable) do not heal.
         if (!p.diags.empty() && p.diags[0].sqlstate.rfind("IM", 0) == 0) break;
         left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
@@ -342,6 +394,16 @@ int run_check(const std::vector<std::string>& words) {
         j["attempts"] = attempts;
         j["elapsed_ms"] = elapsed_ms;
         j["failed_step"] = p.failed_step.empty() ? Json() : Json(p.failed_step);
+        j["authentication_failed"] = auth_failed;
+        if (!p.healthy) {
+            Json c = Json::object();
+            c["class"] = std::string(to_string(verdict.cls));
+            c["rule"] = std::string(verdict.rule_name);
+            c["family"] = std::string(to_string(family));
+            j["classification"] = c;
+        } else {
+            j["classification"] = Json();
+        }
         if (!p.diags.empty()) {
             Json e = Json::object();
             e["sqlstate"] = p.diags[0].sqlstate;
@@ -364,10 +426,11 @@ int run_check(const std::vector<std::string>& words) {
     } else {
         std::cout << shown << ": "
                   << (p.healthy     ? "healthy"
+                      : auth_failed ? "NOT healthy (the server is up and refused the login)"
                       : p.reachable ? "NOT healthy (connected, the probe query failed)"
                                     : "NOT healthy (cannot connect)")
                   << "\n";
-        if (p.reachable) {
+        if (p.reachable && !auth_failed) {
             std::cout << "  connect     " << format_ms(p.connect_ms) << "\n";
             if (!query.empty())
                 std::cout << "  query       " << query
@@ -380,6 +443,12 @@ int run_check(const std::vector<std::string>& words) {
         for (const auto& d : p.diags)
             std::cout << "  error       " << d.sqlstate << " (native " << d.native << ") "
                       << one_line(d.message) << "\n";
+        if (!p.healthy)
+            std::cout << "  class       " << to_string(verdict.cls) << " (" << verdict.rule_name
+                      << ")"
+                      << (wait && verdict.cls == ErrorClass::Fatal ? ": waiting cannot cure it"
+                                                                   : "")
+                      << "\n";
         if (via_retry) {
             std::cout << "  odbc-retry  ";
             if (p.retry_target)

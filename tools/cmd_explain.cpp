@@ -116,6 +116,39 @@ Outcome outcome(Phase phase, ErrorClass cls, const Settings& s, const RetrySetti
     return {"returned", ""};
 }
 
+// The driver family a record most likely comes from, when no DSN says it: the driver's tag in
+// the message ("[psqlODBC]", "[ma-3.1.15]", "[SQLite]", "[FreeTDS]"), SQLSTATEs only PostgreSQL
+// uses, native codes of MySQL/MariaDB and SQL Server. nullopt when nothing points anywhere.
+std::optional<std::pair<DriverFamily, std::string>> guess_family(const std::string& sqlstate,
+                                                                 long native,
+                                                                 const std::string& message) {
+    DriverFamily by_text = detect_family(message);
+    if (by_text != DriverFamily::Generic) return std::pair{by_text, std::string("the message")};
+    auto has = [&](const char* tag) { return message.find(tag) != std::string::npos; };
+    if (has("[ma-") || has("[mysql]") || has("has gone away") || has("Lost connection to"))
+        return std::pair{DriverFamily::MySql, std::string("the message")};
+    if (has("server closed the connection unexpectedly") || has("fe_sendauth") ||
+        has("pg_hba.conf") || has("terminating connection due to"))
+        return std::pair{DriverFamily::Postgres, std::string("the message")};
+    static const char* const kPostgresStates[] = {"28P01", "57P01", "57P02", "57P03", "40P01",
+                                                  "53300", "25P03", "3D000", "57014", "55P03"};
+    for (const char* st : kPostgresStates)
+        if (sqlstate == st)
+            return std::pair{DriverFamily::Postgres, "SQLSTATE " + sqlstate + " (PostgreSQL's)"};
+    static const long kMySqlNatives[] = {1040, 1044, 1045, 1049, 1053, 1205, 1213, 1226, 1317,
+                                         1927, 1969, 2002, 2003, 2005, 2006, 2013, 2055, 4031};
+    for (long n : kMySqlNatives)
+        if (native == n)
+            return std::pair{DriverFamily::MySql,
+                             "native code " + std::to_string(native) + " (MySQL/MariaDB's)"};
+    static const long kSqlServerNatives[] = {18456, 4060, 20009, 20004, 20006, 20047};
+    for (long n : kSqlServerNatives)
+        if (native == n)
+            return std::pair{DriverFamily::SqlServer,
+                             "native code " + std::to_string(native) + " (SQL Server's)"};
+    return std::nullopt;
+}
+
 }  // namespace
 
 int run_explain(const std::vector<std::string>& words) {
@@ -213,7 +246,20 @@ int run_explain(const std::vector<std::string>& words) {
     if (family_override) {
         family = *family_override;
         family_source = "--family";
+    } else if (dsn.empty()) {
+        if (auto guessed = guess_family(sqlstate, native, message)) {
+            family = guessed->first;
+            family_source = "guessed from " + guessed->second + " (no --dsn)";
+        } else {
+            family_source =
+                "ASSUMED: no --dsn, and nothing in the record names a driver; this answer assumes "
+                "no driver (generic rules only), the real driver's rules may decide otherwise: "
+                "give --dsn or --family";
+        }
     }
+    const bool assumed = family_source.rfind("ASSUMED", 0) == 0;
+    if (assumed && !args.has("--json"))
+        std::cerr << "odbc-retry explain: warning: " << family_source << "\n";
     const RetrySettings retry = make_retry_settings(settings);
     Classifier classifier(family, user_rules);
     const Failure failure{sqlstate, native, message};
@@ -226,6 +272,7 @@ int run_explain(const std::vector<std::string>& words) {
     out["via_odbc_retry"] = via_retry;
     out["family"] = std::string(to_string(family));
     out["family_source"] = family_source;
+    out["family_assumed"] = assumed;
     out["user_rules"] = static_cast<unsigned long long>(user_rules.size());
     Json list = Json::array();
     std::string text;
@@ -245,6 +292,8 @@ int run_explain(const std::vector<std::string>& words) {
             source = std::string("user rule from ") + rule_key(v.cls) +
                      (values.count(rule_key(v.cls)) ? " in " + values[rule_key(v.cls)].origin
                                                     : std::string());
+        else if (in_span(v.rule, authentication_rules()))
+            source = "built-in authentication rule (every family)";
         else if (in_span(v.rule, builtin_rules(family)))
             source = "built-in " + std::string(to_string(family)) + " rule";
         else

@@ -17,6 +17,10 @@
 #include "tools/cli.h"
 #include "tools/commands.h"
 
+#ifndef ODBC_RETRY_VERSION
+#define ODBC_RETRY_VERSION "unknown"
+#endif
+
 namespace odbcretry::tool {
 
 namespace {
@@ -237,9 +241,16 @@ std::string render_prometheus(const std::vector<TargetSummary>& targets) {
     auto family = [&](const char* name, const char* type, const char* help) {
         out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
     };
-    auto sample = [&](const char* name, const TargetSummary& s, const std::string& value) {
-        out << name << "{target=\"" << label_value(s.key) << "\"} " << value << "\n";
+    auto labels = [&](const TargetSummary& s) {
+        return "target=\"" + label_value(s.key) + "\",family=\"" +
+               std::string(to_string(s.family)) + "\"";
     };
+    auto sample = [&](const char* name, const TargetSummary& s, const std::string& value) {
+        out << name << "{" << labels(s) << "} " << value << "\n";
+    };
+    family("odbc_retry_build_info", "gauge",
+           "Always 1; the version of the odbc-retry command that wrote these metrics.");
+    out << "odbc_retry_build_info{version=\"" << label_value(ODBC_RETRY_VERSION) << "\"} 1\n";
     family("odbc_retry_processes", "gauge",
            "Processes on this host that use odbc-retry for the target.");
     for (const auto& s : targets) sample("odbc_retry_processes", s, std::to_string(s.pids.size()));
@@ -248,14 +259,14 @@ std::string render_prometheus(const std::vector<TargetSummary>& targets) {
         for (const auto& s : targets) sample(kCounters[i].metric, s, std::to_string(s.counters[i]));
     }
     family("odbc_retry_breaker_state", "gauge",
-           "Circuit breaker of the target: 0 closed, 1 open, 2 half-open (a probe may go or is in "
-           "flight).");
+           "Circuit breaker of the target, read from the shared breaker table: 1 for its current "
+           "state (label state: closed, open, half_open), 0 for the others.");
     for (const auto& s : targets)
         if (s.breaker.known)
-            sample("odbc_retry_breaker_state", s,
-                   s.breaker.state == BreakerState::Closed ? "0"
-                   : s.breaker.state == BreakerState::Open ? "1"
-                                                           : "2");
+            for (BreakerState state :
+                 {BreakerState::Closed, BreakerState::Open, BreakerState::HalfOpen})
+                out << "odbc_retry_breaker_state{" << labels(s) << ",state=\"" << to_string(state)
+                    << "\"} " << (s.breaker.state == state ? "1" : "0") << "\n";
     family("odbc_retry_breaker_open_seconds", "gauge",
            "Seconds since the target's circuit breaker opened; 0 while it is closed.");
     for (const auto& s : targets)

@@ -46,13 +46,13 @@ std::string_view trim(std::string_view s) {
 // Table-building shorthands. Names start with the family so that `explain` says where a rule
 // comes from.
 Rule by_state(std::string state, ErrorClass cls, std::string name, PhaseMask phases = kAnyPhase) {
-    return Rule{std::move(state), std::nullopt, {}, cls, std::move(name), phases};
+    return Rule{std::move(state), std::nullopt, {}, cls, std::move(name), phases, 0};
 }
 Rule by_native(long native, ErrorClass cls, std::string name, PhaseMask phases = kAnyPhase) {
-    return Rule{{}, native, {}, cls, std::move(name), phases};
+    return Rule{{}, native, {}, cls, std::move(name), phases, 0};
 }
 Rule by_text(std::string text, ErrorClass cls, std::string name, PhaseMask phases = kAnyPhase) {
-    return Rule{{}, std::nullopt, std::move(text), cls, std::move(name), phases};
+    return Rule{{}, std::nullopt, std::move(text), cls, std::move(name), phases, 0};
 }
 
 // psqlODBC (driver-errors.md): every connect failure is 08001/101 and only the libpq text tells
@@ -173,11 +173,11 @@ std::vector<Rule> sqlite_rules() {
     return {
         by_text("database is locked", kTransient, "sqlite: database is locked (busy)"),
         by_text("database table is locked", kTransient, "sqlite: database table is locked"),
-        Rule{"HY000", 5, {}, kTransient, "sqlite: 5 SQLITE_BUSY", kAnyPhase},
-        Rule{"HY000", 6, {}, kTransient, "sqlite: 6 SQLITE_LOCKED", kAnyPhase},
-        Rule{"HY000", 14, {}, kFatal, "sqlite: 14 cannot open the database file", kAnyPhase},
-        Rule{"HY000", 26, {}, kFatal, "sqlite: 26 file is not a database", kAnyPhase},
-        Rule{"HY000", 8, {}, kFatal, "sqlite: 8 read-only database", kAnyPhase},
+        Rule{"HY000", 5, {}, kTransient, "sqlite: 5 SQLITE_BUSY", kAnyPhase, 0},
+        Rule{"HY000", 6, {}, kTransient, "sqlite: 6 SQLITE_LOCKED", kAnyPhase, 0},
+        Rule{"HY000", 14, {}, kFatal, "sqlite: 14 cannot open the database file", kAnyPhase, 0},
+        Rule{"HY000", 26, {}, kFatal, "sqlite: 26 file is not a database", kAnyPhase, 0},
+        Rule{"HY000", 8, {}, kFatal, "sqlite: 8 read-only database", kAnyPhase, 0},
     };
 }
 
@@ -198,12 +198,46 @@ std::vector<Rule> sqlserver_rules() {
     };
 }
 
+// A refused login, whatever the driver: SQLSTATE class 28 (invalid authorization) and the texts
+// of the drivers known to word it under another SQLSTATE (psqlODBC: 08001/101 with libpq's
+// text; MariaDB/MySQL: 28000 or HY000/1045 "Access denied for user"; SQL Server: 28000/18456
+// "Login failed for user"; Oracle ORA-01017 "invalid username/password; logon denied"; DB2
+// SQL30082N "USERNAME AND/OR PASSWORD INVALID"; Snowflake "Incorrect username or password").
+std::vector<Rule> authentication_rule_table() {
+    return {
+        by_state("28", kFatal, "any driver: 28xxx invalid authorization", kConnectPhase),
+        by_text("authentication fail", kFatal, "any driver: authentication failed", kConnectPhase),
+        by_text("no password supplied", kFatal, "any driver: no password supplied", kConnectPhase),
+        by_text("access denied for user", kFatal, "any driver: access denied for user",
+                kConnectPhase),
+        by_text("login failed", kFatal, "any driver: login failed", kConnectPhase),
+        by_text("logon denied", kFatal, "any driver: logon denied", kConnectPhase),
+        by_text("invalid username/password", kFatal, "any driver: invalid username/password",
+                kConnectPhase),
+        by_text("password invalid", kFatal, "any driver: password invalid", kConnectPhase),
+        by_text("invalid password", kFatal, "any driver: invalid password", kConnectPhase),
+        by_text("incorrect password", kFatal, "any driver: incorrect password", kConnectPhase),
+        by_text("incorrect username or password", kFatal,
+                "any driver: incorrect username or password", kConnectPhase),
+        by_text("password is incorrect", kFatal, "any driver: password is incorrect",
+                kConnectPhase),
+        by_text("invalid authorization specification", kFatal,
+                "any driver: invalid authorization specification", kConnectPhase),
+    };
+}
+
 // SQLSTATE classes, for every family after its own rules. HYT00 while connecting is the login
 // timeout (the shim's deadline bounds the whole connect, so one timed-out attempt is transient);
 // elsewhere it is the application's query timeout.
 std::vector<Rule> generic_rule_table() {
     return {
-        by_state("08001", kTransient, "generic: 08001 unable to connect", kConnectPhase),
+        Rule{"08001",
+             std::nullopt,
+             {},
+             kTransient,
+             "generic: 08001 unable to connect (at most 3 attempts: it may be a refused login)",
+             kConnectPhase,
+             3},
         by_state("08004", kTransient, "generic: 08004 server rejected the connection",
                  kConnectPhase),
         by_state("08S01", kTransient, "generic: 08S01 communication failure while connecting",
@@ -248,7 +282,8 @@ const std::vector<Rule>& table(DriverFamily family) {
 
 const Rule& connection_dead_rule() {
     static const Rule rule{
-        {}, std::nullopt, {}, kLost, "target reports SQL_ATTR_CONNECTION_DEAD", kEstablishedPhases};
+        {}, std::nullopt, {}, kLost, "target reports SQL_ATTR_CONNECTION_DEAD", kEstablishedPhases,
+        0};
     return rule;
 }
 
@@ -437,12 +472,24 @@ std::span<const Rule> generic_rules() {
     return rules;
 }
 
+std::span<const Rule> authentication_rules() {
+    static const std::vector<Rule> rules = authentication_rule_table();
+    return rules;
+}
+
+bool is_authentication_failure(std::span<const Failure> records) {
+    for (const Failure& f : records)
+        for (const Rule& rule : authentication_rules())
+            if (rule.matches(f, Phase::Connect)) return true;
+    return false;
+}
+
 Classifier::Classifier(DriverFamily family, std::vector<Rule> user_rules)
     : family_(family), user_rules_(std::move(user_rules)), family_rules_(builtin_rules(family)) {}
 
 Classifier::Verdict Classifier::classify_record(const Failure& failure, Phase phase) const {
-    for (std::span<const Rule> rules :
-         {std::span<const Rule>(user_rules_), family_rules_, generic_rules()}) {
+    for (std::span<const Rule> rules : {std::span<const Rule>(user_rules_), authentication_rules(),
+                                        family_rules_, generic_rules()}) {
         for (const Rule& rule : rules)
             if (rule.matches(failure, phase)) return Verdict{rule.cls, &rule, rule.name, 0};
     }

@@ -5,8 +5,15 @@
 // consulted in this order, and for each record the FIRST matching rule decides that record:
 //
 //   1. the user's rules (configuration), in the order given: they may override anything below;
-//   2. the driver family's built-in rules (builtin_rules(family));
-//   3. the generic SQLSTATE-class rules (generic_rules()).
+//   2. the authentication rules (authentication_rules()), while connecting: a refused login is
+//      fatal for every family, recognised by SQLSTATE class 28 or by the texts drivers use
+//      ("password authentication failed", "Access denied for user", "Login failed for user",
+//      "invalid username/password" ...), so that no driver's wrong password is ever retried
+//      (retries lock accounts on servers with lockout policies);
+//   3. the driver family's built-in rules (builtin_rules(family));
+//   4. the generic SQLSTATE-class rules (generic_rules()). Their "08001 at connect is
+//      transient" has an attempt cap (Rule::attempt_cap): an unknown driver's 08001 may be a
+//      refused login in words no rule knows.
 //
 // A record no rule matches is fatal "by default" (Verdict::rule is null).
 //
@@ -99,6 +106,10 @@ struct Rule {
     ErrorClass cls = ErrorClass::Fatal;  // the class of a record this rule matches
     std::string name;                    // shown by `odbc-retry explain` and in logs
     PhaseMask phases = kAnyPhase;        // the phases this rule applies to
+    // At most this many attempts in all (the first included) for a failure this rule decides,
+    // whatever RetryMaxAttempts says; 0 = no cap of its own. Built-in rules that are unsure
+    // (an unknown driver's 08001 may be a refused login) retry only a little.
+    int attempt_cap = 0;
 
     bool matches(const Failure& failure, Phase phase) const;
 };
@@ -108,6 +119,11 @@ struct Rule {
 std::span<const Rule> builtin_rules(DriverFamily family);
 // The SQLSTATE-class rules consulted for every family after its own.
 std::span<const Rule> generic_rules();
+// The rules that recognise a refused login, for every family (consulted before the family's).
+std::span<const Rule> authentication_rules();
+// Whether one of the records says the server refused the login (an authentication rule
+// matches it): the server answered, so it is reachable.
+bool is_authentication_failure(std::span<const Failure> records);
 
 class Classifier {
   public:

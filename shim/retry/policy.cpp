@@ -138,7 +138,7 @@ Admission RetryState::admit() {
     return Admission{false, false, wait, StopReason::None};
 }
 
-Decision RetryState::on_failure(ErrorClass cls, Phase phase, bool in_transaction) {
+Decision RetryState::on_failure(ErrorClass cls, Phase phase, bool in_transaction, int attempt_cap) {
     ++attempts_;
     last_class_ = cls;
     const time_point now = clock_->now();
@@ -153,7 +153,8 @@ Decision RetryState::on_failure(ErrorClass cls, Phase phase, bool in_transaction
         (cls == ErrorClass::RolledBack && in_transaction))
         return stop(StopReason::NotRetryable);
     const bool budget_allows = !budget_ || budget_->record_failure();
-    if (attempts_ >= settings_.max_attempts) return stop(StopReason::Attempts);
+    if (attempts_ >= settings_.max_attempts || (attempt_cap > 0 && attempts_ >= attempt_cap))
+        return stop(StopReason::Attempts);
     if (!budget_allows) return stop(StopReason::Budget);
 
     milliseconds delay = backoff_.next();

@@ -27,7 +27,8 @@
 //   2. NotRetryable the class is not retried in this phase (RetrySettings::retry_on), or it is
 //                   rolled_back inside a transaction (the server rolled back more than this
 //                   statement: replaying the transaction is the recovery's business).
-//   3. Attempts     max_attempts attempts (the first included) have been made.
+//   3. Attempts     max_attempts attempts (the first included) have been made, or the
+//                   deciding rule's own cap (Rule::attempt_cap, passed as `attempt_cap`).
 //   4. Budget       the target's retry budget refuses (it is charged one token for every failure
 //                   that would otherwise be retried, also the one that exhausts the attempts).
 //   5. Breaker      the target's breaker is open and its cooldown ends too late for the
@@ -130,8 +131,10 @@ class RetryState {
 
     // Before each attempt (the first included): may the attempt go now?
     Admission admit();
-    // After a failed attempt.
-    Decision on_failure(ErrorClass cls, Phase phase, bool in_transaction = false);
+    // After a failed attempt. `attempt_cap` > 0: the deciding rule allows at most that many
+    // attempts in all (the first included), whatever max_attempts says.
+    Decision on_failure(ErrorClass cls, Phase phase, bool in_transaction = false,
+                        int attempt_cap = 0);
     // After a successful attempt.
     void on_success();
     // The caller's wait was cancelled (Sleeper::sleep_for returned false).

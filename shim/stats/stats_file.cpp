@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <new>
 #include <signal.h>
@@ -66,14 +67,15 @@ bool header_matches(const StatsHeader& h) {
            h.counters_bytes == sizeof(TargetCounters) && h.budget_bytes == sizeof(RetryBudget);
 }
 
-// Removes this process's file at a normal exit (and when the library is unloaded: a reloaded
+// Retires this process's file at a normal exit (and when the library is unloaded: a reloaded
 // library starts a fresh file). A fork() child that exits leaves its parent's file alone.
 struct ExitCleanup {
     std::mutex mutex;
     std::string path;
     std::int64_t pid = 0;
     ~ExitCleanup() {
-        if (!path.empty() && pid == ::getpid()) ::unlink(path.c_str());
+        // The counters go into the directory's retired totals, so that sums never go down.
+        if (!path.empty() && pid == ::getpid() && !retire_stats_file(path)) ::unlink(path.c_str());
     }
 };
 ExitCleanup exit_cleanup;
@@ -272,6 +274,39 @@ bool remove_if_same(const std::string& path, int fd) {
     return ::unlink(path.c_str()) == 0;
 }
 
+// The ready slots of a mapped stats file, as TargetStats of process `index`.
+void read_slots(const void* map, std::size_t index, std::vector<TargetStats>& targets) {
+    const auto* slots = reinterpret_cast<const StatsSlot*>(static_cast<const unsigned char*>(map) +
+                                                           sizeof(StatsHeader));
+    for (std::uint32_t i = 0; i < kStatsSlots; ++i) {
+        const StatsSlot& s = slots[i];
+        if (std::atomic_ref<const std::uint32_t>(s.state).load(std::memory_order_acquire) !=
+            kSlotReady)
+            continue;
+        TargetStats t;
+        t.key.assign(s.key, std::min<std::size_t>(s.key_length, kStatsKeyBytes));
+        t.family = s.family <= static_cast<std::uint8_t>(DriverFamily::Generic)
+                       ? static_cast<DriverFamily>(s.family)
+                       : DriverFamily::Generic;
+        t.process = index;
+        t.counters =
+            load_counters(*std::launder(reinterpret_cast<const TargetCounters*>(s.counters)));
+        t.breaker_mode =
+            s.breaker_mode <= 2 ? static_cast<BreakerMode>(s.breaker_mode) : BreakerMode::None;
+        t.breaker_key_hash = s.breaker_key_hash;
+        t.breaker_threshold = s.breaker_threshold;
+        t.breaker_cooldown = std::chrono::milliseconds(s.breaker_cooldown_ms);
+        t.breaker_word =
+            std::atomic_ref<const std::uint64_t>(s.breaker_word).load(std::memory_order_acquire);
+        t.budget_max_tokens = s.budget_max_tokens;
+        if (t.budget_max_tokens > 0)
+            t.budget_tokens =
+                std::launder(reinterpret_cast<const RetryBudget*>(s.budget))->tokens();
+        t.created_unix_ms = s.created_unix_ms;
+        targets.push_back(std::move(t));
+    }
+}
+
 }  // namespace
 
 StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
@@ -330,7 +365,11 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
                 inherited = true;
         }
         if (stale) {
-            if (options.remove_stale && remove_if_same(path, m.fd)) out.removed.push_back(path);
+            // Its counters join the retired totals (under the directory's lock), then it goes.
+            if (options.remove_stale && valid && retire_stats_file(path, m.fd))
+                out.removed.push_back(path);
+            else if (options.remove_stale && !valid && remove_if_same(path, m.fd))
+                out.removed.push_back(path);
             continue;
         }
         if (!valid) {
@@ -352,36 +391,9 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options) {
         const std::size_t index = out.processes.size();
         out.processes.push_back(std::move(p));
 
-        const auto* slots = reinterpret_cast<const StatsSlot*>(
-            static_cast<const unsigned char*>(m.map) + sizeof(StatsHeader));
-        for (std::uint32_t i = 0; i < kStatsSlots; ++i) {
-            const StatsSlot& s = slots[i];
-            if (std::atomic_ref<const std::uint32_t>(s.state).load(std::memory_order_acquire) !=
-                kSlotReady)
-                continue;
-            TargetStats t;
-            t.key.assign(s.key, std::min<std::size_t>(s.key_length, kStatsKeyBytes));
-            t.family = s.family <= static_cast<std::uint8_t>(DriverFamily::Generic)
-                           ? static_cast<DriverFamily>(s.family)
-                           : DriverFamily::Generic;
-            t.process = index;
-            t.counters =
-                load_counters(*std::launder(reinterpret_cast<const TargetCounters*>(s.counters)));
-            t.breaker_mode =
-                s.breaker_mode <= 2 ? static_cast<BreakerMode>(s.breaker_mode) : BreakerMode::None;
-            t.breaker_key_hash = s.breaker_key_hash;
-            t.breaker_threshold = s.breaker_threshold;
-            t.breaker_cooldown = std::chrono::milliseconds(s.breaker_cooldown_ms);
-            t.breaker_word = std::atomic_ref<const std::uint64_t>(s.breaker_word)
-                                 .load(std::memory_order_acquire);
-            t.budget_max_tokens = s.budget_max_tokens;
-            if (t.budget_max_tokens > 0)
-                t.budget_tokens =
-                    std::launder(reinterpret_cast<const RetryBudget*>(s.budget))->tokens();
-            t.created_unix_ms = s.created_unix_ms;
-            out.targets.push_back(std::move(t));
-        }
+        read_slots(m.map, index, out.targets);
     }
+    if (options.read_retired) out.retired = read_retired(directory);
     return out;
 }
 
@@ -393,6 +405,7 @@ void merge_scan(StatsScan& into, StatsScan&& other) {
         into.targets.push_back(std::move(t));
     }
     for (auto& r : other.removed) into.removed.push_back(std::move(r));
+    for (auto& r : other.retired) into.retired.push_back(std::move(r));
     for (auto& w : other.warnings) into.warnings.push_back(std::move(w));
     if (into.directory.empty()) into.directory = other.directory;
 }
@@ -475,6 +488,155 @@ BreakerView read_breaker(const TargetStats& target, const std::string& directory
     view.retry_in = std::chrono::duration_cast<std::chrono::milliseconds>(s.retry_at - now);
     if (view.retry_in.count() < 0) view.retry_in = std::chrono::milliseconds(0);
     return view;
+}
+
+// ---- retired totals -------------------------------------------------------------------------
+
+namespace {
+
+std::string directory_of(const std::string& path) {
+    std::size_t slash = path.rfind('/');
+    return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+// One line per target: family, breaker mode, key hash (hex), threshold, cooldown ms, the
+// counters (comma-separated, kCounters order), then the key up to the end of the line.
+std::string format_retired(const std::vector<TargetStats>& targets) {
+    std::string out = "# odbc-retry: counters of processes that have exited, per target\n";
+    for (const TargetStats& t : targets) {
+        char head[160];
+        std::snprintf(head, sizeof head, "%u\t%u\t%016llx\t%d\t%lld\t",
+                      static_cast<unsigned>(t.family), static_cast<unsigned>(t.breaker_mode),
+                      static_cast<unsigned long long>(t.breaker_key_hash), t.breaker_threshold,
+                      static_cast<long long>(t.breaker_cooldown.count()));
+        out += head;
+        for (std::size_t i = 0; i < kCounterCount; ++i)
+            out += (i ? "," : "") + std::to_string(t.counters[i]);
+        out += '\t';
+        for (char c : t.key) out += (c == '\n' || c == '\r') ? ' ' : c;
+        out += '\n';
+    }
+    return out;
+}
+
+std::vector<TargetStats> parse_retired(const std::string& text) {
+    std::vector<TargetStats> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.empty() || line[0] == '#') continue;
+        unsigned family = 0, mode = 0;
+        unsigned long long hash = 0;
+        int threshold = 0;
+        long long cooldown = 0;
+        int consumed = 0;
+        if (std::sscanf(line.c_str(), "%u\t%u\t%llx\t%d\t%lld\t%n", &family, &mode, &hash,
+                        &threshold, &cooldown, &consumed) != 5 ||
+            consumed <= 0)
+            continue;
+        std::string rest = line.substr(static_cast<std::size_t>(consumed));
+        std::size_t tab = rest.find('\t');
+        if (tab == std::string::npos) continue;
+        TargetStats t;
+        t.family = family <= static_cast<unsigned>(DriverFamily::Generic)
+                       ? static_cast<DriverFamily>(family)
+                       : DriverFamily::Generic;
+        t.breaker_mode = mode <= 2 ? static_cast<BreakerMode>(mode) : BreakerMode::None;
+        // A process's own breaker (Slot) ended with it: nothing left to show.
+        if (t.breaker_mode == BreakerMode::Slot) t.breaker_mode = BreakerMode::None;
+        t.breaker_key_hash = hash;
+        t.breaker_threshold = threshold;
+        t.breaker_cooldown = std::chrono::milliseconds(cooldown);
+        t.process = kRetiredProcess;
+        std::string counters = rest.substr(0, tab);
+        std::size_t i = 0, pos = 0;
+        while (i < kCounterCount && pos <= counters.size()) {
+            std::size_t comma = counters.find(',', pos);
+            if (comma == std::string::npos) comma = counters.size();
+            t.counters[i++] = std::strtoull(counters.c_str() + pos, nullptr, 10);
+            pos = comma + 1;
+        }
+        t.key = rest.substr(tab + 1);
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+std::string read_whole(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text;
+}
+
+}  // namespace
+
+std::vector<TargetStats> read_retired(const std::string& directory) {
+    return parse_retired(read_whole(directory + "/" + std::string(kRetiredFileName)));
+}
+
+bool retire_stats_file(const std::string& path, int known_fd) {
+    const std::string directory = directory_of(path);
+    const std::string lock_path = directory + "/" + std::string(kRetiredFileName) + ".lock";
+    int lock = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (lock < 0) return false;
+    while (::flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+    }
+    bool done = false;
+    // Under the lock, the file is folded in and removed at most once: whoever comes second
+    // (the exiting process or a reader that found it stale) finds it gone.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st {
+    }, known{};
+    const bool same = fd >= 0 && ::fstat(fd, &st) == 0 &&
+                      (known_fd < 0 || (::fstat(known_fd, &known) == 0 &&
+                                        known.st_ino == st.st_ino && known.st_dev == st.st_dev));
+    if (same && static_cast<std::size_t>(st.st_size) >= stats_file_bytes()) {
+        void* map = ::mmap(nullptr, stats_file_bytes(), PROT_READ, MAP_SHARED, fd, 0);
+        if (map != MAP_FAILED) {
+            if (header_matches(*static_cast<const StatsHeader*>(map))) {
+                std::vector<TargetStats> exited;
+                read_slots(map, kRetiredProcess, exited);
+                std::vector<TargetStats> totals = read_retired(directory);
+                for (const TargetStats& e : exited) {
+                    auto it = std::find_if(totals.begin(), totals.end(),
+                                           [&](const TargetStats& t) { return t.key == e.key; });
+                    if (it == totals.end()) {
+                        totals.push_back(e);
+                        continue;
+                    }
+                    for (std::size_t i = 0; i < kCounterCount; ++i)
+                        it->counters[i] += e.counters[i];
+                    if (e.breaker_mode == BreakerMode::Shared ||
+                        it->breaker_mode != BreakerMode::Shared) {
+                        it->breaker_mode = e.breaker_mode;
+                        it->breaker_key_hash = e.breaker_key_hash;
+                        it->breaker_threshold = e.breaker_threshold;
+                        it->breaker_cooldown = e.breaker_cooldown;
+                    }
+                    it->family = e.family;
+                }
+                const std::string final_path = directory + "/" + std::string(kRetiredFileName);
+                const std::string temp = final_path + ".tmp";
+                int out = ::open(temp.c_str(),
+                                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (out >= 0) {
+                    const std::string text = format_retired(totals);
+                    bool ok =
+                        ::write(out, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+                    ::close(out);
+                    done = ok && ::rename(temp.c_str(), final_path.c_str()) == 0;
+                }
+            }
+            ::munmap(map, stats_file_bytes());
+        }
+    }
+    if (done) done = ::unlink(path.c_str()) == 0;
+    if (fd >= 0) ::close(fd);
+    ::close(lock);
+    return done;
 }
 
 }  // namespace odbcretry

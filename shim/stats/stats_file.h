@@ -181,10 +181,16 @@ struct TargetStats {
     std::int64_t created_unix_ms = 0;
 };
 
+// TargetStats::process of a retired total (no live process).
+inline constexpr std::size_t kRetiredProcess = static_cast<std::size_t>(-1);
+
 struct StatsScan {
     std::string directory;
     std::vector<ProcessStats> processes;
     std::vector<TargetStats> targets;
+    // The totals of processes that have exited, per target (process = kRetiredProcess): added
+    // to the live processes' counters, they keep every sum monotonic.
+    std::vector<TargetStats> retired;
     std::vector<std::string> removed;   // stale files removed by this scan
     std::vector<std::string> warnings;  // files skipped (another format, unreadable)
 };
@@ -192,10 +198,26 @@ struct StatsScan {
 struct ScanOptions {
     bool remove_stale = true;
     std::optional<std::int64_t> only_pid;  // read only this process's file(s)
+    bool read_retired = true;              // fill StatsScan::retired
 };
 
 // Reads every live process's file in `directory` (a missing directory is an empty result).
 StatsScan scan_stats(const std::string& directory, const ScanOptions& options = {});
+// ---- retired totals: monotonic counters ------------------------------------------------------
+//
+// When a process exits (normally: at exit; killed: when a reader finds its file stale), its
+// counters are added, per target key, to the text file "retired-v1" of its directory, and its
+// stats file is removed; both under an exclusive flock of "retired-v1.lock", which makes the
+// fold happen once. The retired line keeps the target's breaker key hash, so `stats` shows the
+// state of a shared breaker in the table whoever opened it, after every process of the target
+// has exited.
+inline constexpr std::string_view kRetiredFileName = "retired-v1";
+// Folds the stats file at `path` into its directory's retired totals and removes it (when
+// `known_fd` >= 0, only if the path is still that open file). False when it was not done
+// (already retired by another, unreadable, or not a stats file of this format).
+bool retire_stats_file(const std::string& path, int known_fd = -1);
+std::vector<TargetStats> read_retired(const std::string& directory);
+
 // Appends another scan (of another directory) to `into`.
 void merge_scan(StatsScan& into, StatsScan&& other);
 

@@ -22,7 +22,11 @@ int severity(BreakerState s) {
 std::vector<TargetSummary> summarize(const StatsScan& scan,
                                      std::chrono::steady_clock::time_point now) {
     std::map<std::string, TargetSummary> by_key;
-    for (const TargetStats& t : scan.targets) {
+    std::vector<const TargetStats*> all;
+    for (const TargetStats& t : scan.targets) all.push_back(&t);
+    for (const TargetStats& t : scan.retired) all.push_back(&t);
+    for (const TargetStats* entry : all) {
+        const TargetStats& t = *entry;
         TargetSummary& s = by_key[t.key];
         const bool first = s.key.empty();
         if (first) {
@@ -31,7 +35,9 @@ std::vector<TargetSummary> summarize(const StatsScan& scan,
         }
         const std::int64_t pid =
             t.process < scan.processes.size() ? scan.processes[t.process].pid : 0;
-        if (std::find(s.pids.begin(), s.pids.end(), pid) == s.pids.end()) s.pids.push_back(pid);
+        if (t.process != kRetiredProcess &&
+            std::find(s.pids.begin(), s.pids.end(), pid) == s.pids.end())
+            s.pids.push_back(pid);
         for (std::size_t i = 0; i < kCounterCount; ++i) s.counters[i] += t.counters[i];
         if (t.budget_max_tokens > 0) {
             s.budget_tokens_min =

@@ -1,5 +1,5 @@
-// What `odbc-retry stats` shows per target: the stats of every live process that uses it,
-// added up.
+// What `odbc-retry stats` shows per target: the stats of every live process that uses it and
+// the retired totals of those that have exited, added up (so every counter is monotonic).
 #pragma once
 #include <chrono>
 #include <cstdint>
@@ -13,7 +13,7 @@ namespace odbcretry {
 struct TargetSummary {
     std::string key;
     DriverFamily family = DriverFamily::Generic;
-    std::vector<std::int64_t> pids;  // the processes that use it, ascending
+    std::vector<std::int64_t> pids;  // the live processes that use it, ascending (may be empty)
     CounterValues counters{};        // summed over the processes
     // The breaker as the processes see it: with a shared breaker all see the same; otherwise
     // the worst (open > half_open > closed) of those that can be read.

@@ -27,9 +27,19 @@ struct Fake {
         control = w.path(database + ".control");
         log = w.path(database + ".retry.log");
         KeyValues keys{
-            {"Driver", "ODBC Retry"}, {"TargetDriver", "ODBC Fake"}, {"Database", database},
-            {"FakeLog", fake_log},    {"FakeControl", control},      {"LogLevel", "info"},
-            {"LogFile", log},         {"RetryBaseDelay", "10ms"},    {"RetryMaxDelay", "40ms"}};
+            {"Driver", "ODBC Retry"},
+            {"TargetDriver", "ODBC Fake"},
+            {"Database", database},
+            {"FakeLog", fake_log},
+            {"FakeControl", control},
+            {"LogLevel", "info"},
+            {"LogFile", log},
+            {"RetryBaseDelay", "10ms"},
+            {"RetryMaxDelay", "40ms"},
+            // The scripted driver is an unknown driver, whose 08001 odbc-retry retries only
+            // three times (it may be a refused login): these tests declare it transient, as an
+            // operator would for a driver whose 08001 is known to mean "unreachable".
+            {"RetryRulesTransient", "08001"}};
         for (const auto& kv : extra) {
             auto it = std::find_if(keys.begin(), keys.end(),
                                    [&](auto& have) { return have.first == kv.first; });

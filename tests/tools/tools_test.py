@@ -375,7 +375,7 @@ class ExplainCommand(unittest.TestCase):
                             "--dsn", "pg_retry", "--phase", "connect")
         self.assertEqual(list(p), ["connect"])
         self.assertEqual(p["connect"]["class"], "fatal")
-        self.assertEqual(p["connect"]["rule"], "postgres: authentication failed")
+        self.assertEqual(p["connect"]["rule"], "any driver: authentication failed")
         self.assertEqual(p["connect"]["action"], "returned")
 
     def test_mysql_gone_away_and_deadlock(self):
@@ -419,6 +419,37 @@ class ExplainCommand(unittest.TestCase):
         j, p = self.explain("08S01", "Lost connection", "--phase", "statement")
         self.assertEqual(j["native"], 0)
         self.assertEqual(j["message"], "Lost connection")
+
+    def test_family_guessed_without_a_dsn(self):
+        # psqlODBC reports a wrong password as 08001/101: fatal, not transient.
+        j, p = self.explain("08001", "101",
+                            'connection to server at "127.0.0.1", port 5432 failed: FATAL:  '
+                            'password authentication failed for user "odbc"')
+        self.assertEqual(p["connect"]["class"], "fatal")
+        # MariaDB's "server has gone away" on an established connection: lost, from its code.
+        j, p = self.explain("HY000", "2006", "[ma-3.1.15]MySQL server has gone away")
+        self.assertEqual(j["family"], "mysql")
+        self.assertFalse(j["family_assumed"])
+        self.assertEqual(p["statement"]["class"], "connection_lost")
+        # Nothing points at a driver: the answer says loudly what it assumes.
+        r = tool("explain", "08001", "0", "could not reach it")
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertIn("assumes no driver", r.stderr)
+        self.assertIn("ASSUMED", r.stdout)
+        j, p = self.explain("08001", "0", "could not reach it")
+        self.assertTrue(j["family_assumed"])
+
+    def test_authentication_is_fatal_for_every_family(self):
+        cases = [("28000", "1045", "Access denied for user 'x'@'localhost' (using password: YES)"),
+                 ("08001", "0", "[Acme][ODBC] Login failed for user 'sa'."),
+                 ("HY000", "1017", "ORA-01017: invalid username/password; logon denied"),
+                 ("08001", "0", "FATAL: password authentication failed for user \"x\"")]
+        for family in ("postgres", "mysql", "sqlite", "sqlserver", "generic"):
+            for state, native, message in cases:
+                with self.subTest(family=family, message=message):
+                    j, p = self.explain(state, native, message, "--family", family,
+                                        "--phase", "connect")
+                    self.assertEqual(p["connect"]["class"], "fatal", j)
 
     def test_text_output_and_failures(self):
         r = tool("explain", "40P01", "--dsn", "pg_retry")
@@ -510,7 +541,7 @@ class InstallCommand(unittest.TestCase):
 
 class WrapCommand(unittest.TestCase):
     def setUp(self):
-        self.ini = os.path.join(ENV.dir, "wrap-odbc.ini")
+        self.ini = os.path.join(tempfile.mkdtemp(dir=ENV.dir, prefix="wrap-"), "odbc.ini")
         with open(self.ini, "w") as f:
             f.write(ENV.base_odbc_ini)
         self.env = {"ODBCINI": self.ini}
@@ -535,9 +566,14 @@ class WrapCommand(unittest.TestCase):
         self.assertEqual(s["pg_direct_target"], original)  # every key, every value
         self.assertEqual(s["pg_direct"]["Driver"], "ODBC Retry")
         self.assertEqual(s["pg_direct"]["TargetDSN"], "pg_direct_target")
-        self.assertTrue(os.path.exists(self.ini + ".odbc-retry.bak"))
-        for other in ("pga_direct", "maria_direct", "pg_retry"):
+        self.assertEqual(len(self.backups()), 1)
+        for other in ("pga_direct", "maria_direct", "pga_retry"):
             self.assertEqual(s[other], read_ini(ENV.odbcini)[other])
+        # pg_retry went through odbc-retry to pg_direct: it follows to pg_direct_target (or it
+        # would loop back into odbc-retry), and only its TargetDSN changed.
+        expected = dict(read_ini(ENV.odbcini)["pg_retry"], TargetDSN="pg_direct_target")
+        self.assertEqual(s["pg_retry"], expected)
+        self.assertIn("[pg_retry]", r.stdout)
         # The application's DSN name now goes through odbc-retry.
         r = tool("check", "pg_direct", "--json", env=self.env)
         self.assertEqual(r.returncode, 0, describe(r))
@@ -557,9 +593,139 @@ class WrapCommand(unittest.TestCase):
         s = self.sections()
         self.assertEqual(s["pg_direct"], original)
         self.assertNotIn("pg_direct_target", s)
+        self.assertEqual(s["pg_retry"], read_ini(ENV.odbcini)["pg_retry"])
+        self.assertEqual(open(self.ini).read(), before)  # byte for byte
         r = tool("unwrap", "pg_direct", env=self.env)
         self.assertEqual(r.returncode, 1, describe(r))
         self.assertIn("does not go through odbc-retry", r.stderr)
+
+    def backups(self):
+        d = os.path.dirname(self.ini)
+        base = os.path.basename(self.ini) + ".odbc-retry-"
+        return sorted(os.path.join(d, n) for n in os.listdir(d)
+                      if n.startswith(base) and n.endswith(".bak"))
+
+    def test_backups_and_a_rewrite_that_keeps_the_file(self):
+        # A file as an operator keeps it: comments, odd spacing, a section list, mode 0640.
+        text = ("; data sources of this host\n# managed by hand\n\n[ODBC Data Sources]\n"
+                "pg_direct = PostgreSQL Unicode\n\n" + ENV.base_odbc_ini.replace(
+                    "[pg_direct]", "; the main database\n[pg_direct]", 1) +
+                "\n; trailing comment\n")
+        with open(self.ini, "w") as f:
+            f.write(text)
+        os.chmod(self.ini, 0o640)
+        r = tool("wrap", "pg_direct", env=self.env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        after = open(self.ini).read()
+        self.assertEqual(os.stat(self.ini).st_mode & 0o777, 0o640)
+        backups = self.backups()
+        self.assertEqual(len(backups), 1)
+        self.assertEqual(open(backups[0]).read(), text)
+        self.assertEqual(os.stat(backups[0]).st_mode & 0o777, 0o640)
+        self.assertEqual(os.stat(backups[0]).st_uid, os.stat(self.ini).st_uid)
+        # Only the wrapped section changed: the lines removed and added, as multisets.
+        from collections import Counter
+        old_lines, new_lines = Counter(text.splitlines()), Counter(after.splitlines())
+        removed = sorted((old_lines - new_lines).elements())
+        added = sorted((new_lines - old_lines).elements())
+        # [pg_retry] (in front of pg_direct) follows it; the section list is kept in step.
+        self.assertEqual(removed, ["TargetDSN=pg_direct", "pg_direct = PostgreSQL Unicode"])
+        self.assertEqual(added, sorted([
+            "", "[pg_direct_target]", "Description=%s (through odbc-retry)"
+            % read_ini(ENV.odbcini)["pg_direct"]["Description"], "Driver=ODBC Retry",
+            "TargetDSN=pg_direct_target", "TargetDSN=pg_direct_target",
+            "pg_direct = ODBC Retry", "pg_direct_target=PostgreSQL Unicode"]))
+        self.assertTrue(after.startswith("; data sources of this host\n# managed by hand\n"))
+        self.assertTrue(after.endswith("; trailing comment\n"))
+        # The comment above the section stays above the name it described.
+        self.assertIn("; the main database\n[pg_direct]\nDescription=", after)
+        # A second change keeps the first backup and adds another.
+        time.sleep(1.1)
+        r = tool("unwrap", "pg_direct", env=self.env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertEqual(open(self.ini).read(), text)
+        self.assertEqual(len(self.backups()), 2)
+        self.assertEqual(open(backups[0]).read(), text)
+        # Even within the same second, a backup never replaces another.
+        for _ in range(2):
+            r = tool("wrap", "maria_direct", "--as", "m%d" % _, env=self.env)
+            self.assertEqual(r.returncode, 0, describe(r))
+        self.assertEqual(len(self.backups()), 4)
+
+    def test_wrapping_a_dsn_that_a_canary_points_at(self):
+        # The canary flow: a new DSN in front first, then the DSN itself.
+        r = tool("wrap", "pg_direct", "--as", "canary", env=self.env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        r = tool("wrap", "pg_direct", env=self.env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertIn("[canary]", r.stdout)
+        s = self.sections()
+        self.assertEqual(s["canary"]["TargetDSN"], "pg_direct_target")
+        for dsn in ("canary", "pg_direct"):
+            r = tool("check", dsn, env=self.env)
+            self.assertEqual(r.returncode, 0, describe(r))
+        r = tool("unwrap", "pg_direct", env=self.env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertEqual(self.sections()["canary"]["TargetDSN"], "pg_direct")
+        r = tool("check", "canary", env=self.env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        # A canary in the other file (not edited by this command): refused, and listed.
+        other = os.path.join(os.path.dirname(self.ini), "sys")
+        os.makedirs(other, exist_ok=True)
+        shutil.copy(os.path.join(ENV.sysini, "odbcinst.ini"), other)
+        with open(os.path.join(other, "odbc.ini"), "w") as f:
+            f.write("[sys_canary]\nDriver=ODBC Retry\nTargetDSN=maria_direct\n")
+        before = open(self.ini).read()
+        r = tool("wrap", "maria_direct", env=dict(self.env, ODBCSYSINI=other))
+        self.assertEqual(r.returncode, 1, describe(r))
+        self.assertIn("[sys_canary]", r.stderr)
+        self.assertEqual(open(self.ini).read(), before)
+
+    def test_wrap_a_driver_by_name(self):
+        sysdir = os.path.join(os.path.dirname(self.ini), "sys")
+        os.makedirs(sysdir, exist_ok=True)
+        inst = os.path.join(sysdir, "odbcinst.ini")
+        original_text = open(os.path.join(ENV.sysini, "odbcinst.ini")).read()
+        with open(inst, "w") as f:
+            f.write("; drivers\n" + original_text)
+        env = dict(self.env, ODBCSYSINI=sysdir)
+        before = read_ini(inst)
+        real = before["PostgreSQL Unicode"]
+        r = tool("wrap", "--driver", "PostgreSQL Unicode", "--system", "--dry-run", env=env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertEqual(read_ini(inst), before)
+        r = tool("wrap", "--driver", "PostgreSQL Unicode", "--system", env=env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        after = read_ini(inst)
+        self.assertEqual(after["PostgreSQL Unicode (direct)"], real)  # every key kept
+        ours = after["PostgreSQL Unicode"]
+        self.assertEqual(ours["Driver"], OPTS.driver)
+        self.assertEqual(ours["TargetDriver"], "PostgreSQL Unicode (direct)")
+        for name in before:
+            if name != "PostgreSQL Unicode":
+                self.assertEqual(after[name], before[name])
+        self.assertTrue(open(inst).read().startswith("; drivers\n"))
+        # The layout a connect understands: the renamed entry is a working TargetDriver.
+        cs = ("DRIVER={PostgreSQL Unicode};TargetDriver=PostgreSQL Unicode (direct);"
+              "Servername=127.0.0.1;Port=%s;Database=odbcretry;Username=odbc;Password=%s"
+              % (os.environ["ORT_PG_PORT"], ENV.password))
+        r = tool("check", cs, env=env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertIn("odbc-retry  target", r.stdout)
+        # Idempotent: a second wrap refuses and changes nothing.
+        text = open(inst).read()
+        r = tool("wrap", "--driver", "PostgreSQL Unicode", "--system", env=env)
+        self.assertEqual(r.returncode, 1, describe(r))
+        self.assertIn("already goes through odbc-retry", r.stderr)
+        self.assertEqual(open(inst).read(), text)
+        r = tool("unwrap", "--driver", "PostgreSQL Unicode", "--system", env=env)
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertEqual(open(inst).read(), "; drivers\n" + original_text)
+        r = tool("unwrap", "--driver", "PostgreSQL Unicode", "--system", env=env)
+        self.assertEqual(r.returncode, 1, describe(r))
+        self.assertIn("does not go through odbc-retry", r.stderr)
+        d = [n for n in os.listdir(sysdir) if n.endswith(".bak")]
+        self.assertEqual(len(d), 2, d)
 
     def test_wrap_as_a_new_name(self):
         original = self.sections()["maria_direct"]
@@ -654,7 +820,10 @@ class CheckCommand(unittest.TestCase):
         t0 = time.monotonic()
         j = self.check_json("pg_badpw", rc=1)
         self.assertLess(time.monotonic() - t0, 10, "a wrong password must not be retried")
-        self.assertFalse(j["reachable"])
+        # The server answered (it refused the login): reachable, as pg_isready reports it.
+        self.assertTrue(j["reachable"])
+        self.assertTrue(j["authentication_failed"])
+        self.assertEqual(j["classification"]["class"], "fatal")
         self.assertEqual(j["failed_step"], "connect")
         self.assertIn("password", j["error"]["message"])
         self.assertNotIn("not-the-password", json.dumps(j))
@@ -681,6 +850,54 @@ class CheckCommand(unittest.TestCase):
         self.assertTrue(j["odbc_retry"]["used"])
         self.assertTrue(j["odbc_retry"]["target"].startswith("postgres://127.0.0.1:%d/" % ENV.down_port))
         self.assertIn(j["odbc_retry"]["breaker"]["state"], ("closed", "open", "half_open"))
+
+
+    def test_one_bounded_attempt_that_leaves_the_breaker_alone(self):
+        # The driver alone answers a closed port at once; a probe through odbc-retry must too,
+        # not after the whole retry policy, and must not open the host-wide breaker that every
+        # application shares (its threshold is 10 failures).
+        for i in range(12):
+            t0 = time.monotonic()
+            j = self.check_json("pg_down", "--timeout", "20", rc=1)
+            elapsed = time.monotonic() - t0
+            self.assertLess(elapsed, 3, "check %d took %.1f s: it retried" % (i, elapsed))
+            self.assertEqual(j["attempts"], 1)
+            breaker = j["odbc_retry"]["breaker"]
+            self.assertIsNotNone(breaker)
+            self.assertEqual(breaker["state"], "closed", j)
+            self.assertEqual(breaker["consecutive_failures"], 0, j)
+
+    def test_the_driver_writes_nothing_into_the_applications_output(self):
+        # A library must not write into its host's output (CGI pages, cron mail, pipelines): by
+        # default odbc-retry logs to syslog; standard error only when asked for.
+        code = ("import pyodbc, sys\n"
+                "try:\n    pyodbc.connect(sys.argv[1])\n"
+                "except pyodbc.Error as e:\n    print('failed')\n")
+        cs = "DSN=pg_down;RetryDeadline=400ms;RetryMaxDelay=50ms;LogLevel=info"
+        for extra, expect_log in (("", False), (";LogFile=stderr", True)):
+            r = subprocess.run(["/usr/bin/python3", "-c", code, cs + extra], env=ENV.env,
+                               capture_output=True, text=True, timeout=60)
+            self.assertEqual(r.stdout, "failed\n", describe(r))
+            if expect_log:
+                self.assertIn("odbc-retry", r.stderr)
+            else:
+                self.assertEqual(r.stderr, "", describe(r))
+
+    def test_wait_ends_at_once_on_a_fatal_class(self):
+        for dsn in ("pg_badpw", "pg_badpw_direct"):
+            with self.subTest(dsn=dsn):
+                t0 = time.monotonic()
+                r = tool("check", dsn, "--wait", "--timeout", "30", "--json", "--quiet")
+                elapsed = time.monotonic() - t0
+                self.assertEqual(r.returncode, 1, describe(r))
+                self.assertLess(elapsed, 8, "--wait kept trying a wrong password")
+                j = json.loads(r.stdout)
+                self.assertEqual(j["attempts"], 1)
+                self.assertTrue(j["reachable"])
+                self.assertTrue(j["authentication_failed"])
+        r = tool("check", "pg_badpw", "--wait", "--timeout", "30")
+        self.assertIn("refused the login", r.stdout)
+        self.assertIn("waiting cannot cure it", r.stdout)
 
 
 # ==== check --wait ==================================================================================
@@ -867,8 +1084,13 @@ def parse_prometheus(test, text):
     return samples
 
 
-def series(samples, name, target):
-    return samples.get((name, '{target="%s"}' % target.replace("\\", "\\\\").replace('"', '\\"')))
+def series(samples, name, target, **extra):
+    """The value of the series `name` with label target=TARGET (and the labels in `extra`)."""
+    want = ['target="%s"' % target.replace("\\", "\\\\").replace('"', '\\"')]
+    want += ['%s="%s"' % kv for kv in extra.items()]
+    found = [v for (n, labels), v in samples.items()
+             if n == name and all(w in labels for w in want)]
+    return found[0] if len(found) == 1 else None
 
 
 class StatsCommand(unittest.TestCase):
@@ -947,14 +1169,19 @@ class StatsCommand(unittest.TestCase):
         self.assertEqual(series(samples, "odbc_retry_connect_retries_total", fake["target"]), 4)
         self.assertEqual(series(samples, "odbc_retry_connects_total", fake["target"]), 2)
         self.assertEqual(series(samples, "odbc_retry_processes", fake["target"]), 2)
-        self.assertEqual(series(samples, "odbc_retry_breaker_state", fake["target"]), 0)
+        self.assertEqual(series(samples, "odbc_retry_breaker_state", fake["target"], state="closed"), 1)
+        self.assertEqual(series(samples, "odbc_retry_breaker_state", fake["target"], state="open"), 0)
+        self.assertEqual(series(samples, "odbc_retry_connects_total", fake["target"], family="generic"), 2)
+        self.assertIn(("odbc_retry_build_info", '{version="%s"}' % tool("--version").stdout.split()[1]),
+                      samples)
         self.assertEqual(series(samples, "odbc_retry_connects_total", pg["target"]), 2)
         for metric in ("odbc_retry_give_ups_total", "odbc_retry_recoveries_total", "odbc_retry_replays_total",
                        "odbc_retry_replay_refusals_total", "odbc_retry_unknown_outcomes_total",
                        "odbc_retry_budget_tokens", "odbc_retry_breaker_open_seconds"):
             self.assertIsNotNone(series(samples, metric, fake["target"]), metric)
 
-        # A killed process: its file is removed, its counters leave the sums.
+        # A killed process: its file is removed, its counters stay in the sums (retired totals):
+        # a counter never goes down, or Prometheus sees a reset on every process exit.
         b.kill()
         b.wait()
         j = self.stats_json()
@@ -962,22 +1189,28 @@ class StatsCommand(unittest.TestCase):
         self.assertIn("stats-%d-" % b.pid, j["removed_stale_files"][0])
         fake = self.find(j, ENV.fake_db)
         self.assertEqual(fake["processes"], 1)
-        self.assertEqual(fake["counters"]["connect_retries"], 2)
+        self.assertEqual(fake["counters"]["connect_retries"], 4)
+        self.assertEqual(fake["counters"]["connects"], 2)
         self.assertNotIn(b.pid, {p["pid"] for p in j["processes"]})
         self.assertFalse([f for f in os.listdir(ENV.state) if f.startswith("stats-%d-" % b.pid)])
 
-        # A process that exits normally removes its own file.
+        # A process that exits normally retires its own file.
         a.stdin.close()
         a.wait(timeout=30)
         self.assertFalse([f for f in os.listdir(ENV.state) if f.startswith("stats-%d-" % a.pid)])
         j = self.stats_json()
         self.assertEqual(j["removed_stale_files"], [])
-        self.assertFalse([t for t in j["targets"] if ENV.fake_db in t["target"]])
-        r = tool("stats")
-        self.assertIn("no process on this host is using odbc-retry", r.stdout)
+        fake = self.find(j, ENV.fake_db)
+        self.assertEqual(fake["processes"], 0)
+        self.assertEqual(fake["counters"]["connect_retries"], 4)
+        self.assertEqual(fake["counters"]["connects"], 2)
+        pg = self.find(j, "postgres://127.0.0.1:%s/" % os.environ["ORT_PG_PORT"])
+        self.assertEqual(pg["counters"]["connects"], 2)
         r = tool("stats", "--prometheus")
         self.assertEqual(r.returncode, 0)
-        self.assertEqual(parse_prometheus(self, r.stdout), {})
+        samples = parse_prometheus(self, r.stdout)
+        self.assertEqual(series(samples, "odbc_retry_connect_retries_total", fake["target"]), 4)
+        self.assertEqual(series(samples, "odbc_retry_processes", fake["target"]), 0)
 
     def test_open_breaker_and_give_up(self):
         c, lines = self.start_client("DSN=pg_down;RetryDeadline=3s")
@@ -995,7 +1228,8 @@ class StatsCommand(unittest.TestCase):
         self.assertIsNotNone(down["breaker"]["seconds_in_state"])
         r = tool("stats", "--prometheus")
         samples = parse_prometheus(self, r.stdout)
-        self.assertEqual(series(samples, "odbc_retry_breaker_state", down["target"]), 1)
+        self.assertEqual(series(samples, "odbc_retry_breaker_state", down["target"], state="open"), 1)
+        self.assertEqual(series(samples, "odbc_retry_breaker_state", down["target"], state="closed"), 0)
         self.assertGreaterEqual(series(samples, "odbc_retry_breaker_consecutive_failures", down["target"]), 10)
         r = tool("stats")
         row = [l for l in r.stdout.splitlines() if str(ENV.down_port) in l][0]
@@ -1006,6 +1240,12 @@ class StatsCommand(unittest.TestCase):
         self.assertIn(json.loads(r.stdout)["odbc_retry"]["breaker"]["state"], ("open", "half_open"))
         c.stdin.close()
         c.wait(timeout=30)
+        # The process that opened the breaker is gone; the breaker is not: stats shows it from
+        # the shared table.
+        j = self.stats_json()
+        down = self.find(j, "postgres://127.0.0.1:%d/" % ENV.down_port)
+        self.assertEqual(down["processes"], 0)
+        self.assertIn(down["breaker"]["state"], ("open", "half_open"))
 
     def test_watch(self):
         t0 = time.monotonic()

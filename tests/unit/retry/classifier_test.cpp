@@ -567,7 +567,7 @@ TEST(ClassifierUserRules, MessageRuleOnAGenericTarget) {
 }
 
 TEST(RuleMatching, Fields) {
-    Rule r{"08", std::nullopt, "", C::ConnectionLost, "class 08", kAnyPhase};
+    Rule r{"08", std::nullopt, "", C::ConnectionLost, "class 08", kAnyPhase, 0};
     EXPECT_TRUE(r.matches({"08S01", 0, ""}, Phase::Statement));
     EXPECT_TRUE(r.matches({"08003", 0, ""}, Phase::Statement));
     EXPECT_FALSE(r.matches({"HY000", 0, ""}, Phase::Statement));
@@ -629,6 +629,51 @@ TEST(Names, FamilyAndPhase) {
     EXPECT_EQ(to_string(Phase::Connect), "connect");
     EXPECT_EQ(to_string(Phase::Statement), "statement");
     EXPECT_EQ(to_string(Phase::Commit), "commit");
+}
+
+// A refused login is fatal whatever the family says of the SQLSTATE it comes with: the texts of
+// every driver the project knows, and SQLSTATE class 28, in every family.
+TEST(ClassifierTest, AuthenticationIsFatalForEveryFamily) {
+    const std::vector<Failure> logins = {
+        {"08001", 101,
+         "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password "
+         "authentication failed for user \"odbc\""},
+        {"08001", 101, "fe_sendauth: no password supplied"},
+        {"28000", 1045, "[ma-3.1.15]Access denied for user 'x'@'localhost' (using password: YES)"},
+        {"HY000", 1045, "Access denied for user 'x'@'localhost'"},
+        {"08001", 0, "[Acme][ODBC Driver] Login failed for user 'sa'."},
+        {"HY000", 1017, "ORA-01017: invalid username/password; logon denied"},
+        {"08001", -30082,
+         "SQL30082N Security processing failed with reason \"24\" (\"USERNAME "
+         "AND/OR PASSWORD INVALID\")"},
+        {"08001", 390100, "Incorrect username or password was specified."},
+        {"28P01", 0, "whatever"},
+    };
+    for (DriverFamily family : {DriverFamily::Postgres, DriverFamily::MySql, DriverFamily::Sqlite,
+                                DriverFamily::SqlServer, DriverFamily::Generic})
+        for (const Failure& f : logins) {
+            Classifier::Verdict v = run(family, Phase::Connect, {f});
+            EXPECT_EQ(v.cls, C::Fatal) << to_string(family) << ": " << f.message;
+            EXPECT_NE(v.rule, nullptr) << f.message;
+            EXPECT_TRUE(is_authentication_failure(std::span<const Failure>(&f, 1))) << f.message;
+        }
+    // A server that is down is not a refused login.
+    const Failure down{"08001", 101, "could not connect to server: Connection refused"};
+    EXPECT_FALSE(is_authentication_failure(std::span<const Failure>(&down, 1)));
+}
+
+// An unknown driver's 08001 may be a login refused in words no rule knows: retried, but only a
+// little.
+TEST(ClassifierTest, AnUnknownDriversConnectFailureHasAnAttemptCap) {
+    Classifier::Verdict v =
+        run(DriverFamily::Generic, Phase::Connect, {{"08001", 0, "[Acme] cannot connect"}});
+    EXPECT_EQ(v.cls, C::Transient);
+    ASSERT_NE(v.rule, nullptr);
+    EXPECT_EQ(v.rule->attempt_cap, 3);
+    // A family's own transient rules keep the full policy.
+    v = run(DriverFamily::MySql, Phase::Connect, {{"HY000", 2003, "Can't connect to server"}});
+    ASSERT_NE(v.rule, nullptr);
+    EXPECT_EQ(v.rule->attempt_cap, 0);
 }
 
 }  // namespace

@@ -90,6 +90,17 @@ TEST_F(PolicyTest, OneAttemptMeansNoRetry) {
     EXPECT_EQ(state.on_failure(C::Transient, Phase::Connect).stop_reason, StopReason::Attempts);
 }
 
+TEST_F(PolicyTest, ARulesAttemptCapStopsBeforeMaxAttempts) {
+    settings.max_attempts = 30;
+    RetryState state = make();
+    follow(state.on_failure(C::Transient, Phase::Connect, false, 3));
+    follow(state.on_failure(C::Transient, Phase::Connect, false, 3));
+    Decision d = state.on_failure(C::Transient, Phase::Connect, false, 3);
+    EXPECT_FALSE(d.retry);
+    EXPECT_EQ(d.stop_reason, StopReason::Attempts);
+    EXPECT_EQ(state.attempts(), 3);
+}
+
 TEST_F(PolicyTest, DefaultClassesPerPhase) {
     const RetrySettings defaults;
     struct {
