@@ -22,6 +22,8 @@ const char* to_string(Source source) {
             return "global file [defaults]";
         case Source::GlobalDsn:
             return "global file [dsn]";
+        case Source::OdbcInstDriver:
+            return "odbcinst.ini driver";
         case Source::OdbcIni:
             return "odbc.ini";
         case Source::ConnectionString:
@@ -293,11 +295,14 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     return std::string("key is known but not handled (a bug)");
 }
 
-std::vector<KeyValue> read_odbc_ini_section(const std::string& dsn) {
+namespace {
+
+std::vector<KeyValue> read_profile_section(const std::string& section, const char* file) {
     std::vector<KeyValue> out;
+    if (section.empty()) return out;
     std::string keys(16384, '\0');
-    int n = SQLGetPrivateProfileString(dsn.c_str(), nullptr, "", keys.data(),
-                                       static_cast<int>(keys.size()), "ODBC.INI");
+    int n = SQLGetPrivateProfileString(section.c_str(), nullptr, "", keys.data(),
+                                       static_cast<int>(keys.size()), file);
     if (n <= 0) return out;
     // unixODBC lists the keys separated by NULs, ending with an empty one.
     size_t i = 0;
@@ -305,12 +310,33 @@ std::vector<KeyValue> read_odbc_ini_section(const std::string& dsn) {
         std::string key(keys.c_str() + i);
         i += key.size() + 1;
         std::string value(4096, '\0');
-        SQLGetPrivateProfileString(dsn.c_str(), key.c_str(), "", value.data(),
-                                   static_cast<int>(value.size()), "ODBC.INI");
+        SQLGetPrivateProfileString(section.c_str(), key.c_str(), "", value.data(),
+                                   static_cast<int>(value.size()), file);
         value.resize(strnlen(value.c_str(), value.size()));
         out.push_back({std::move(key), std::move(value)});
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<KeyValue> read_odbc_ini_section(const std::string& dsn) {
+    return read_profile_section(dsn, "ODBC.INI");
+}
+
+std::vector<KeyValue> read_odbcinst_section(const std::string& driver) {
+    return read_profile_section(driver, "ODBCINST.INI");
+}
+
+std::string connecting_driver_name(const std::vector<KeyValue>& connection_string,
+                                   const std::vector<KeyValue>& dsn_section) {
+    const KeyValue* driver = find_key(connection_string, "DRIVER");
+    if (!driver || trim(driver->value).empty()) driver = find_key(dsn_section, "Driver");
+    if (!driver) return {};
+    std::string name(trim(driver->value));
+    // A library path names no odbcinst.ini section.
+    if (name.find('/') != std::string::npos) return {};
+    return name;
 }
 
 namespace {
@@ -396,7 +422,21 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
                         return e;
     }
 
-    // 2. odbc.ini section of the DSN, then 3. the connection string; later wins
+    // 2. the section of the driver name in odbcinst.ini: only odbc-retry's keys (Driver, Setup,
+    // CPTimeout, UsageCount, Threading ... belong to the driver manager and are left alone)
+    std::vector<KeyValue> dsn_section;
+    if (!in.dsn.empty() && in.read_odbc_ini) dsn_section = read_odbc_ini_section(in.dsn);
+    if (in.read_odbc_ini) {
+        std::string driver = connecting_driver_name(in.connection_string, dsn_section);
+        if (!driver.empty())
+            for (const auto& kv : read_odbcinst_section(driver))
+                if (is_reserved_key(kv.key))
+                    if (auto e = set(kv.key, kv.value, Source::OdbcInstDriver,
+                                     "odbcinst.ini [" + driver + "]"))
+                        return e;
+    }
+
+    // 3. odbc.ini section of the DSN, then 4. the connection string; later wins
     std::vector<KeyValue>& forwarded = out.forwarded;
     auto take = [&](const KeyValue& kv, Source source,
                     const std::string& origin) -> std::optional<ConfigError> {
@@ -415,13 +455,21 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
         forwarded.push_back(kv);
         return std::nullopt;
     };
-    if (!in.dsn.empty() && in.read_odbc_ini)
-        for (const auto& kv : read_odbc_ini_section(in.dsn))
-            if (auto e = take(kv, Source::OdbcIni, "odbc.ini [" + in.dsn + "]")) return e;
+    for (const auto& kv : dsn_section)
+        if (auto e = take(kv, Source::OdbcIni, "odbc.ini [" + in.dsn + "]")) return e;
     for (const auto& kv : in.connection_string)
         if (auto e = take(kv, Source::ConnectionString, "connection string")) return e;
 
-    // 4. environment overrides for logging
+    // TargetDSN and TargetDriver are two ways to name the target: one set by a stronger source
+    // replaces the other (a DSN's TargetDSN beside a driver section's TargetDriver).
+    SourcedValue& target_dsn = out.values["TargetDSN"];
+    SourcedValue& target_driver = out.values["TargetDriver"];
+    if (!trim(target_dsn.value).empty() && !trim(target_driver.value).empty() &&
+        target_dsn.source != target_driver.source)
+        (target_dsn.source < target_driver.source ? target_dsn : target_driver) =
+            SourcedValue{"", Source::Default, "default"};
+
+    // 5. environment overrides for logging
     if (const char* v = std::getenv("ODBC_RETRY_LOG_LEVEL"); v && *v)
         out.values["LogLevel"] = SourcedValue{v, Source::Environment, "ODBC_RETRY_LOG_LEVEL"};
     if (const char* v = std::getenv("ODBC_RETRY_LOG_FILE"); v && *v)

@@ -1,7 +1,9 @@
 // odbc-retry's configuration: which keys it owns, their defaults, where each value came from.
 //
 // Sources, weakest first: built-in defaults, [defaults] of the global file, [dsn NAME] of the
-// global file, the DSN's section in odbc.ini, the application's connection string, and for
+// global file, the section of the driver name the application connected with in odbcinst.ini
+// (odbc-retry registered under a real driver's name: `DRIVER={MariaDB};...` without a DSN), the
+// DSN's section in odbc.ini, the application's connection string, and for
 // logging the environment (ODBC_RETRY_LOG_LEVEL, ODBC_RETRY_LOG_FILE). A key odbc-retry does not
 // own is forwarded to the target; an unknown key that looks like ours, or a bad value, is an
 // error naming the key, the value and its source.
@@ -18,7 +20,15 @@ namespace odbcretry {
 
 using Millis = std::chrono::milliseconds;
 
-enum class Source { Default, GlobalDefaults, GlobalDsn, OdbcIni, ConnectionString, Environment };
+enum class Source {
+    Default,
+    GlobalDefaults,
+    GlobalDsn,
+    OdbcInstDriver,  // the odbc-retry driver's own section in odbcinst.ini
+    OdbcIni,
+    ConnectionString,
+    Environment
+};
 const char* to_string(Source source);
 
 struct SourcedValue {
@@ -87,7 +97,7 @@ struct ConfigInputs {
     std::string dsn;                          // empty when connecting with DRIVER=
     std::vector<KeyValue> connection_string;  // the application's pairs (DSN/DRIVER included)
     std::optional<std::string> global_file;   // overrides ODBC_RETRY_CONFIG and /etc/odbc-retry.ini
-    bool read_odbc_ini = true;
+    bool read_odbc_ini = true;                // odbc.ini and odbcinst.ini
 };
 
 // Resolves every source. Returns the error when a key is unknown or a value bad.
@@ -103,5 +113,13 @@ std::optional<bool> parse_bool(std::string_view text);
 
 // Reads every key of a DSN's odbc.ini section (through odbcinst), in file order.
 std::vector<KeyValue> read_odbc_ini_section(const std::string& dsn);
+// Reads every key of a driver's odbcinst.ini section (through odbcinst), in file order.
+std::vector<KeyValue> read_odbcinst_section(const std::string& driver);
+
+// The driver name a connection was made with: DRIVER= of the connection string (as the driver
+// manager, which prefers it to DSN=), else the Driver= of the DSN's odbc.ini section; "" when
+// neither names one, or when it is a library path rather than an odbcinst.ini name.
+std::string connecting_driver_name(const std::vector<KeyValue>& connection_string,
+                                   const std::vector<KeyValue>& dsn_section);
 
 }  // namespace odbcretry

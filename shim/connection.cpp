@@ -100,6 +100,15 @@ std::string read_text(const InText& t) {
     return t.utf8();
 }
 
+// A text attribute's value: its length is in bytes (SQL_NTS or any negative: null-terminated).
+InText text_attribute(SQLPOINTER value, SQLINTEGER length, bool wide) {
+    if (wide)
+        return InText::of(
+            static_cast<const SQLWCHAR*>(value),
+            length < 0 ? SQL_NTS : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)));
+    return InText::narrow(static_cast<const SQLCHAR*>(value), length < 0 ? SQL_NTS : length);
+}
+
 // Writes an integer connection attribute in its own width: SQLUINTEGER for almost all of them,
 // SQLULEN for SQL_ATTR_ODBC_CURSORS and the pointer-sized SQL_ATTR_QUIET_MODE.
 void write_integer_attribute(SQLINTEGER attribute, SQLULEN v, SQLPOINTER value,
@@ -128,18 +137,7 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         a.attribute = attribute;
         if (connect_attr_is_text(attribute)) {
             a.is_text = true;
-            if (value) {
-                if (wide)
-                    a.text = to_utf8(static_cast<const SQLWCHAR*>(value),
-                                     length == SQL_NTS || length < 0
-                                         ? SQL_NTS
-                                         : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)));
-                else
-                    a.text = length == SQL_NTS || length < 0
-                                 ? std::string(static_cast<const char*>(value))
-                                 : std::string(static_cast<const char*>(value),
-                                               static_cast<size_t>(length));
-            }
+            if (value) a.text = text_attribute(value, length, wide).utf8();
         } else {
             a.integer = value;
         }
@@ -233,14 +231,7 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
             a.attribute = attribute;
             a.is_text = text;
             if (text && value) {
-                InText in =
-                    wide ? InText::of(static_cast<const SQLWCHAR*>(value),
-                                      length < 0
-                                          ? SQL_NTS
-                                          : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
-                         : InText::narrow(static_cast<const SQLCHAR*>(value),
-                                          length < 0 ? SQL_NTS : length);
-                a.text = in.utf8();
+                a.text = text_attribute(value, length, wide).utf8();
             } else {
                 a.integer = value;
             }
@@ -285,11 +276,7 @@ SQLRETURN Connection::set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQ
     if (!connect_attr_is_text(attribute) || !value)
         return wide ? api_->SQLSetConnectAttr(target_, attribute, value, length)
                     : api_->SQLSetConnectAttrW(target_, attribute, value, length);
-    InText in =
-        wide ? InText::of(static_cast<const SQLWCHAR*>(value),
-                          length < 0 ? SQL_NTS : length / static_cast<SQLINTEGER>(sizeof(SQLWCHAR)))
-             : InText::narrow(static_cast<const SQLCHAR*>(value), length < 0 ? SQL_NTS : length);
-    ConvertedText c = ConvertedText::from(in, !wide);
+    ConvertedText c = ConvertedText::from(text_attribute(value, length, wide), !wide);
     if (wide) return api_->SQLSetConnectAttr(target_, attribute, c.a(), SQL_NTS);
     return api_->SQLSetConnectAttrW(target_, attribute, c.w(), SQL_NTS);
 }
@@ -895,8 +882,14 @@ void Connection::close_target_dbc() {
     target_ = nullptr;
 }
 
-SQLRETURN Connection::target_driver_connect(const std::string& cs, bool wide, SQLHWND window,
+SQLRETURN Connection::target_driver_connect(const std::string& built, bool wide, SQLHWND window,
                                             SQLUSMALLINT completion) {
+    // The application's tail past its first NUL follows the built string, which ends like the
+    // application's text did (with or without its last ';'), and the length covers it.
+    const bool tail = connect_tail_is_wide_ ? !connect_tail_w_.empty() : !connect_tail_.empty();
+    std::string cs = built;
+    if (tail && !connect_text_ends_with_separator_ && !cs.empty() && cs.back() == ';')
+        cs.pop_back();
     // The target's output string is not shown to the application (it gets its own back), but a
     // buffer too small for it would add the target's 01004 to a successful connect: room for
     // the whole input and what a driver appends, within SQLSMALLINT.
@@ -904,13 +897,23 @@ SQLRETURN Connection::target_driver_connect(const std::string& cs, bool wide, SQ
     auto capacity = static_cast<SQLSMALLINT>(std::min<size_t>(cs.size() + 4096, 32767));
     if ((wide && api_->SQLDriverConnectW) || !api_->SQLDriverConnect) {
         WString w = to_utf16(cs);
+        SQLSMALLINT length = SQL_NTS;
+        if (tail) {
+            w += connect_tail_is_wide_ ? connect_tail_w_ : to_utf16(connect_tail_);
+            length = static_cast<SQLSMALLINT>(std::min<size_t>(w.size(), 32767));
+        }
         WString out(static_cast<size_t>(capacity), 0);
-        return api_->SQLDriverConnectW(target_, window, w.data(), SQL_NTS, out.data(), capacity,
+        return api_->SQLDriverConnectW(target_, window, w.data(), length, out.data(), capacity,
                                        &out_length, completion);
+    }
+    SQLSMALLINT length = SQL_NTS;
+    if (tail) {
+        cs += connect_tail_is_wide_ ? to_utf8(connect_tail_w_) : connect_tail_;
+        length = static_cast<SQLSMALLINT>(std::min<size_t>(cs.size(), 32767));
     }
     std::string out(static_cast<size_t>(capacity), '\0');
     return api_->SQLDriverConnect(
-        target_, window, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs.c_str())), SQL_NTS,
+        target_, window, reinterpret_cast<SQLCHAR*>(const_cast<char*>(cs.c_str())), length,
         reinterpret_cast<SQLCHAR*>(out.data()), capacity, &out_length, completion);
 }
 
@@ -962,7 +965,9 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
         if (mariadb_conn_timeout_ && limit.count() > 0)
             cs += "CONN_TIMEOUT=" +
                   std::to_string(std::max<long long>(1, (limit.count() + 999) / 1000)) + ";";
-        SQLRETURN rc = target_driver_connect(cs, wide, window, completion);
+        SQLRETURN rc = connect_path_ == ConnectPath::TargetSqlConnect
+                           ? target_sql_connect(wide)
+                           : target_driver_connect(cs, wide, window, completion);
         if (SQL_SUCCEEDED(rc)) {
             state.on_success();
             counters.connects.fetch_add(1, std::memory_order_relaxed);
@@ -1046,11 +1051,31 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
 }
 
 SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn,
-                                   bool wide, SQLHWND window, SQLUSMALLINT completion) {
+                                   bool wide, SQLHWND window, SQLUSMALLINT completion,
+                                   const std::vector<KeyValue>* credentials) {
     if (connected_ || browsing_) return fail("08002", "[odbc-retry] connection already in use");
     std::string target_cs;
     SQLRETURN rc = prepare_target(pairs, dsn, target_cs);
     if (rc != SQL_SUCCESS) return rc;
+    connect_path_ = ConnectPath::ConnectionString;
+    if (credentials) {
+        // SQLConnect. A TargetDSN with no key to forward is connected the way the application
+        // connected: the target's SQLConnect with the application's own arguments, so that the
+        // target alone decides what an empty or missing user name or password means (psqlODBC
+        // and MariaDB then take the DSN's). Otherwise the target gets a connection string, where
+        // an empty user name or password is one not given.
+        if (!config_.settings.target_dsn.empty() && config_.forwarded.empty() &&
+            (api_->SQLConnect || api_->SQLConnectW)) {
+            connect_path_ = ConnectPath::TargetSqlConnect;
+        } else {
+            std::vector<KeyValue> given;
+            for (const auto& kv : *credentials)
+                if (!kv.value.empty()) given.push_back(kv);
+            target_cs += format_connection_string(given);
+        }
+        for (const auto& kv : *credentials)
+            if (is_secret_key(kv.key) && !kv.value.empty()) secrets_.push_back(kv.value);
+    }
     target_cs_ = target_cs;
     rc = establish(target_cs, wide, window, completion, "connect");
     if (SQL_SUCCEEDED(rc)) {
@@ -1084,14 +1109,82 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
     return rc;
 }
 
+Connection::ConnectArgument Connection::ConnectArgument::copy(const InText& in) {
+    ConnectArgument c;
+    c.is_null = in.null();
+    c.wide = in.wide;
+    c.length = in.length;
+    if (c.is_null) return c;
+    // Everything the application's length covers (the target reads it its own way), else the
+    // text up to its terminator.
+    size_t n = in.length >= 0 ? static_cast<size_t>(in.length) : in.units();
+    if (in.wide)
+        c.w.assign(in.w(), n);
+    else
+        c.a.assign(reinterpret_cast<const char*>(in.a()), n);
+    return c;
+}
+
+InText Connection::ConnectArgument::text() const {
+    if (is_null) return wide ? InText::of(nullptr, length) : InText::narrow(nullptr, length);
+    return wide ? InText::of(w.c_str(), length)
+                : InText::narrow(reinterpret_cast<const SQLCHAR*>(a.c_str()), length);
+}
+
+void Connection::keep_connect_tail(const InText& in) {
+    connect_tail_.clear();
+    connect_tail_w_.clear();
+    connect_tail_is_wide_ = in.wide;
+    connect_text_ends_with_separator_ = true;
+    if (in.null() || in.length < 0) return;
+    size_t text = in.units(), length = static_cast<size_t>(in.length);
+    if (length <= text) return;
+    if (in.wide) {
+        connect_tail_w_.assign(in.w() + text, length - text);
+        connect_text_ends_with_separator_ = text > 0 && in.w()[text - 1] == SQLWCHAR(';');
+    } else {
+        connect_tail_.assign(reinterpret_cast<const char*>(in.a()) + text, length - text);
+        connect_text_ends_with_separator_ = text > 0 && in.a()[text - 1] == ';';
+    }
+}
+
+SQLRETURN Connection::target_sql_connect(bool wide) {
+    const std::string& dsn = config_.settings.target_dsn;
+    InText user = app_user_.text(), password = app_password_.text();
+    bool call_wide = (wide && api_->SQLConnectW) || !api_->SQLConnect;
+    auto length = [](long n) { return static_cast<SQLSMALLINT>(n); };
+    if (call_wide) {
+        WString d = to_utf16(dsn);
+        if (user.wide)  // the application's own arguments
+            return api_->SQLConnectW(target_, d.data(), SQL_NTS, const_cast<SQLWCHAR*>(user.w()),
+                                     length(user.length), const_cast<SQLWCHAR*>(password.w()),
+                                     length(password.length));
+        ConvertedText u = ConvertedText::from(user, true), p = ConvertedText::from(password, true);
+        return api_->SQLConnectW(target_, d.data(), SQL_NTS, u.w(), length(u.length), p.w(),
+                                 length(p.length));
+    }
+    auto* d = reinterpret_cast<SQLCHAR*>(const_cast<char*>(dsn.c_str()));
+    if (!user.wide)
+        return api_->SQLConnect(target_, d, SQL_NTS, const_cast<SQLCHAR*>(user.a()),
+                                length(user.length), const_cast<SQLCHAR*>(password.a()),
+                                length(password.length));
+    ConvertedText u = ConvertedText::from(user, false), p = ConvertedText::from(password, false);
+    return api_->SQLConnect(target_, d, SQL_NTS, u.a(), length(u.length), p.a(), length(p.length));
+}
+
 SQLRETURN Connection::connect(InText dsn, InText user, InText password) {
-    std::vector<KeyValue> pairs;
     std::string name = read_text(dsn);
     if (name.empty()) name = "DEFAULT";
-    pairs.push_back({"DSN", name});
-    if (!user.null()) pairs.push_back({"UID", read_text(user)});
-    if (!password.null()) pairs.push_back({"PWD", read_text(password)});
-    return connect_with(pairs, name, dsn.wide, nullptr, SQL_DRIVER_NOPROMPT);
+    // (Not over a connection in use: its arguments are the ones a recovery connects with.)
+    if (connected_ || browsing_) return fail("08002", "[odbc-retry] connection already in use");
+    app_user_ = ConnectArgument::copy(user);
+    app_password_ = ConnectArgument::copy(password);
+    keep_connect_tail(InText{});
+    std::vector<KeyValue> credentials;
+    if (!user.null()) credentials.push_back({"UID", read_text(user)});
+    if (!password.null()) credentials.push_back({"PWD", read_text(password)});
+    return connect_with({{"DSN", name}}, name, dsn.wide, nullptr, SQL_DRIVER_NOPROMPT,
+                        &credentials);
 }
 
 SQLRETURN Connection::driver_connect(SQLHWND window, InText in, OutText out,
@@ -1101,6 +1194,7 @@ SQLRETURN Connection::driver_connect(SQLHWND window, InText in, OutText out,
     std::string error;
     auto pairs = parse_connection_string(text, error);
     if (!pairs) return fail("HY000", "[odbc-retry] " + error);
+    if (!connected_ && !browsing_) keep_connect_tail(in);
     std::string dsn;
     if (const KeyValue* k = find_key(*pairs, "DSN")) dsn = k->value;
     if (find_key(*pairs, "FILEDSN") && !find_key(*pairs, "DRIVER"))

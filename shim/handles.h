@@ -236,8 +236,27 @@ class Connection final : public HandleBase {
     bool not_sent(const std::vector<DiagRecord>& records) const;
 
   private:
+    // A user name or password the application gave SQLConnect: an owned copy of its characters
+    // and the application's own length, so that the target's SQLConnect (also in a recovery)
+    // gets exactly what the application passed.
+    struct ConnectArgument {
+        bool is_null = true;
+        bool wide = false;
+        std::string a;
+        WString w;
+        long length = SQL_NTS;
+        static ConnectArgument copy(const InText& in);
+        InText text() const;
+    };
+    // How the target is connected: a connection string odbc-retry built (SQLDriverConnect), or
+    // the target's SQLConnect with the application's own user name and password (the
+    // application called SQLConnect and the target is a TargetDSN with nothing to forward).
+    enum class ConnectPath { ConnectionString, TargetSqlConnect };
     SQLRETURN connect_with(const std::vector<KeyValue>& pairs, const std::string& dsn, bool wide,
-                           SQLHWND window, SQLUSMALLINT completion);
+                           SQLHWND window, SQLUSMALLINT completion,
+                           const std::vector<KeyValue>* credentials = nullptr);
+    SQLRETURN target_sql_connect(bool wide);
+    void keep_connect_tail(const InText& in);
     // After the target failed to allocate a handle: recovers when the connection was lost.
     bool recovered_after_failed_alloc();
     SQLRETURN prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
@@ -265,6 +284,16 @@ class Connection final : public HandleBase {
     SQLHENV target_env_ = nullptr;
     std::string target_cs_;
     bool connect_wide_ = false;
+    ConnectPath connect_path_ = ConnectPath::ConnectionString;
+    // What the application's connection string had past its first NUL, within the length it
+    // gave (applications pass the size of their buffer). odbc-retry reads only the text before
+    // it, as psqlODBC and SQLite ODBC do; the target gets the tail after its own connection
+    // string, so that a driver that reads on (MariaDB) sees what it would have seen alone.
+    std::string connect_tail_;
+    WString connect_tail_w_;
+    bool connect_tail_is_wide_ = false;
+    bool connect_text_ends_with_separator_ = true;
+    ConnectArgument app_user_, app_password_;
     DriverFamily family_ = DriverFamily::Generic;
     TargetState* target_state_ = nullptr;
     uint64_t target_epoch_ = 0;  // the target's epoch this connection was validated in

@@ -147,11 +147,8 @@ SQLRETURN Statement::prepare(InText sql) {
         // again and again does not allocate each time.
         if (sql.wide)
             prepared_sql_ = sql.utf8();
-        else if (sql.length == SQL_NTS || sql.length < 0)
-            prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()));
         else
-            prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()),
-                                 static_cast<size_t>(sql.length));
+            prepared_sql_.assign(reinterpret_cast<const char*>(sql.a()), sql.units());
         prepared_ = true;
         prepared_effects_ = session_effects(prepared_sql_, connection_->dialect());
         result_open_ = false;
@@ -193,10 +190,8 @@ SQLRETURN Statement::exec_direct(InText sql) {
         rc = api_->SQLExecDirect(target_, const_cast<SQLCHAR*>(sql.a()),
                                  static_cast<SQLINTEGER>(sql.length));
         if (SQL_SUCCEEDED(rc) || rc == SQL_NO_DATA || rc == SQL_NEED_DATA) [[likely]] {
-            size_t n = sql.length == SQL_NTS || sql.length < 0
-                           ? strlen(reinterpret_cast<const char*>(sql.a()))
-                           : static_cast<size_t>(sql.length);
-            note_executed(std::string_view(reinterpret_cast<const char*>(sql.a()), n), false);
+            note_executed(std::string_view(reinterpret_cast<const char*>(sql.a()), sql.units()),
+                          false);
             return rc;
         }
     } else if (sql.wide && api_->SQLExecDirectW) {

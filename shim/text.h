@@ -2,6 +2,7 @@
 // SQLWCHAR) form. A shim method receives an InText/OutText and calls the target's matching form
 // with the application's own pointers; only when the target lacks that form does it convert.
 #pragma once
+#include <cstring>
 #include <string>
 
 #include "shim/odbc.h"
@@ -9,6 +10,12 @@
 
 namespace odbcretry {
 
+// An application's input text: its own pointer and length, passed on unchanged to a target that
+// has the same form. What odbc-retry reads of it itself (connection strings, the names given to
+// SQLConnect, the journal of SQL text, attributes and cursor names, a conversion to the other
+// form) ends at the first NUL even when the length says more, as the driver manager and the
+// drivers read it (psqlODBC's make_string, MariaDB's and SQLite ODBC's connection-string
+// parsers): many applications pass the size of their buffer, not the length of the text.
 struct InText {
     const void* data = nullptr;
     long length = SQL_NTS;  // characters (A: bytes), or SQL_NTS
@@ -19,21 +26,29 @@ struct InText {
     const SQLCHAR* a() const { return static_cast<const SQLCHAR*>(data); }
     const SQLWCHAR* w() const { return static_cast<const SQLWCHAR*>(data); }
     bool null() const { return data == nullptr; }
+    // Characters up to the first NUL, within `length` when one is given.
+    size_t units() const {
+        if (!data) return 0;
+        bool bounded = length != SQL_NTS && length >= 0;
+        auto limit = static_cast<size_t>(length);
+        size_t n = 0;
+        if (wide) {
+            while ((!bounded || n < limit) && w()[n] != 0) ++n;
+        } else {
+            const char* s = static_cast<const char*>(data);
+            n = bounded ? strnlen(s, limit) : strlen(s);
+        }
+        return n;
+    }
     std::string utf8() const {
         if (!data) return {};
-        if (wide) return to_utf8(w(), length);
-        if (length == SQL_NTS || length < 0)
-            return std::string(reinterpret_cast<const char*>(data));
-        return std::string(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+        if (wide) return to_utf8(w(), static_cast<long>(units()));
+        return std::string(static_cast<const char*>(data), units());
     }
     WString utf16() const {
         if (!data) return {};
-        if (wide) {
-            size_t n =
-                length == SQL_NTS || length < 0 ? wide_length(w()) : static_cast<size_t>(length);
-            return WString(w(), n);
-        }
-        return to_utf16(a(), length);
+        if (wide) return WString(w(), units());
+        return to_utf16(a(), static_cast<long>(units()));
     }
 };
 

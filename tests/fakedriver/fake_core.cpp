@@ -867,7 +867,10 @@ SQLRETURN execute(Stmt& s, Call& call) {
                  "[Fake]COUNT field incorrect: parameter " + std::to_string(i) + " is not bound");
         }
         params.push_back(parameterValue(it->second, i));
-        shown += (i > 1 ? "," : "") + valueText(params.back());
+        // Appended piece by piece: GCC 12's -Wrestrict misfires on `const char* + std::string`
+        // inlined at -O3 (GCC bug 105329).
+        if (i > 1) shown += ',';
+        shown += valueText(params.back());
     }
     s.shownParameters = params.empty() ? "" : "[" + shown + "]";
     if (!params.empty()) call.arg("params", s.shownParameters);

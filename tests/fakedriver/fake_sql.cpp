@@ -11,6 +11,14 @@
 namespace odbcfake {
 namespace {
 
+// "c1", "c2" ...: the name of the operand at `index`. (Appended, not "c" + std::to_string():
+// GCC 12's -Wrestrict misfires on that at -O3, GCC bug 105329.)
+std::string columnName(size_t index) {
+    std::string name = "c";
+    name += std::to_string(index + 1);
+    return name;
+}
+
 constexpr long long kMaxSeqRows = 1000000;
 
 struct Token {
@@ -313,7 +321,7 @@ std::vector<Column> describePlan(const Plan& plan) {
         case Plan::Kind::SelectLiterals: {
             std::vector<Column> columns;
             for (size_t i = 0; i < plan.operands.size(); ++i) {
-                std::string name = "c" + std::to_string(i + 1);
+                std::string name = columnName(i);
                 if (plan.operands[i].isParam) {
                     Column c;
                     c.name = name;
@@ -393,7 +401,7 @@ Outcome executePlan(const Plan& plan, const std::vector<Value>& params, Session&
             std::vector<Value> row;
             for (size_t i = 0; i < plan.operands.size(); ++i) {
                 const Value& v = resolve(plan.operands[i], params);
-                columns.push_back(describeValue("c" + std::to_string(i + 1), v));
+                columns.push_back(describeValue(columnName(i), v));
                 row.push_back(v);
             }
             resultOf(std::move(columns));

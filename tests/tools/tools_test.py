@@ -284,6 +284,24 @@ class ConfigCommand(unittest.TestCase):
         missing = [line for line in lines if line not in text]
         self.assertEqual(missing, [], "docs/configuration.md lacks these lines of `odbc-retry config --reference`")
 
+    def test_driver_section_of_odbcinst_is_a_source(self):
+        # scripts/odbc-ini registers odbc-retry as "ORT Wrapped MariaDB" with odbc-retry keys, as
+        # an operator registers it under the driver name DSN-less applications use.
+        r = tool("config", "DRIVER={ORT Wrapped MariaDB};SERVER=127.0.0.1;PWD=sekrit-value")
+        self.assertEqual(r.returncode, 0, describe(r))
+        self.assertNotIn("sekrit-value", r.stdout)
+        self.assertRegex(r.stdout, r"\nTargetDriver +MariaDB +odbcinst\.ini \[ORT Wrapped MariaDB\]\n")
+        self.assertRegex(r.stdout, r"\nSessionInitSQL +SET @ort_wrapped = 'ort_wrapped' +odbcinst\.ini \[ORT Wrapped MariaDB\]\n")
+        self.assertRegex(r.stdout, r"\nRetryMaxAttempts +30 +default\n")
+        r = tool("config", "--json", "DRIVER={ORT Wrapped MariaDB};RetryMaxAttempts=3")
+        self.assertEqual(r.returncode, 0, describe(r))
+        settings = {k["key"]: k for k in json.loads(r.stdout)["settings"]}
+        self.assertEqual(settings["TargetDriver"]["source"], "odbcinst.ini driver")
+        self.assertEqual(settings["RetryMaxAttempts"]["source"], "connection string")
+        # The driver manager's keys of the entry (Description, UsageCount, CPTimeout ...) are not
+        # forwarded to the target.
+        self.assertEqual(json.loads(r.stdout)["forwarded"], [])
+
     def test_effective_configuration_and_sources(self):
         with open(ENV.global_config, "w") as f:
             f.write("[defaults]\nRetryMaxAttempts = 7\nLogLevel = info\n\n[dsn pg_retry]\nRetryMaxDelay = 3s\n")

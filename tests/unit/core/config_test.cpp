@@ -447,10 +447,19 @@ TEST_F(ConfigTest, BothTargetDsnAndTargetDriverIsAnErrorNamingBoth) {
     EXPECT_CONTAINS(e.message, "pg_direct");
     EXPECT_CONTAINS(e.message, "TargetDriver");
     EXPECT_CONTAINS(e.message, "PostgreSQL Unicode");
-    // Also when they come from different sources.
-    e = resolve_error(
-        inputs("TargetDriver=PostgreSQL Unicode", "[defaults]\nTargetDSN=pg_direct\n"));
-    EXPECT_CONTAINS(e.message, "TargetDSN");
+}
+
+TEST_F(ConfigTest, TargetDsnAndTargetDriverFromDifferentSourcesTheStrongerWins) {
+    // Two ways to name the target: the stronger source's replaces the weaker's, as for any key
+    // (an odbcinst.ini driver section's TargetDriver beside a DSN's TargetDSN).
+    ResolvedConfig c =
+        resolve_ok(inputs("TargetDriver=PostgreSQL Unicode", "[defaults]\nTargetDSN=pg_direct\n"));
+    EXPECT_EQ(c.settings.target_driver, "PostgreSQL Unicode");
+    EXPECT_EQ(c.settings.target_dsn, "");
+    EXPECT_EQ(c.values.at("TargetDSN").source, Source::Default);
+    c = resolve_ok(inputs("TargetDSN=pg_direct", "[defaults]\nTargetDriver=PostgreSQL Unicode\n"));
+    EXPECT_EQ(c.settings.target_dsn, "pg_direct");
+    EXPECT_EQ(c.settings.target_driver, "");
 }
 
 // ---- forwarded keys ------------------------------------------------------------------------
@@ -495,12 +504,21 @@ class OdbcIniConfigTest : public ConfigTest {
             std::string pattern =
                 (fs::path(::testing::TempDir()) / "odbcretry-odbcini-XXXXXX").string();
             if (!mkdtemp(pattern.data())) return std::string();
-            std::ofstream(fs::path(pattern) / "odbcinst.ini") << "[ODBC]\n";
+            // [Wrapped]: odbc-retry registered under a real driver's name, with the driver
+            // manager's own keys beside odbc-retry's.
+            std::ofstream(fs::path(pattern) / "odbcinst.ini")
+                << "[ODBC]\n"
+                   "[Wrapped]\nDescription=odbc-retry in front of Real\n"
+                   "Driver=/opt/odbc-retry/libodbcretry.so\nSetup=/opt/x/libsetup.so\n"
+                   "CPTimeout=60\nUsageCount=1\nFileUsage=0\nThreading=2\nDontDLClose=1\n"
+                   "TargetDriver=Real\nRetryMaxAttempts=5\nRetryMaxDelay=7s\n"
+                   "[Broken]\nDriver=/opt/odbc-retry/libodbcretry.so\nRetryMaxAtempts=3\n";
             std::ofstream(fs::path(pattern) / "odbc.ini")
                 << "[pg]\nDriver=ODBC Retry\nDescription=through odbc-retry\nTargetDSN=pg_direct\n"
                    "RetryMaxAttempts=8\nServer=ini_server\nPort=1111\n"
                    "[pgbad]\nDriver=ODBC Retry\nTargetDSN=pg_direct\nRetryMaxAtempts=3\n"
-                   "[pgvalue]\nDriver=ODBC Retry\nTargetDSN=pg_direct\nRetryBaseDelay=later\n";
+                   "[pgvalue]\nDriver=ODBC Retry\nTargetDSN=pg_direct\nRetryBaseDelay=later\n"
+                   "[pgwrapped]\nDriver=Wrapped\nTargetDSN=pg_direct\nRetryMaxAttempts=6\n";
             return pattern;
         }();
         static const bool cleanup = [] {
@@ -567,6 +585,56 @@ TEST_F(OdbcIniConfigTest, BadValueInOdbcIniNamesKeyValueAndSection) {
     EXPECT_CONTAINS(e.message, "RetryBaseDelay");
     EXPECT_CONTAINS(e.message, "'later'");
     EXPECT_CONTAINS(e.message, "odbc.ini [pgvalue]");
+}
+
+// ---- odbcinst.ini: the section of the driver name the application connected with -------------
+
+TEST_F(OdbcIniConfigTest, DriverSectionConfiguresConnectionsWithoutADsn) {
+    ResolvedConfig c = resolve_ok(with_odbc_ini("DRIVER={Wrapped};Server=db1;UID=u", "", ""));
+    EXPECT_EQ(c.settings.target_driver, "Real");
+    EXPECT_EQ(c.settings.retry_max_attempts, 5);
+    EXPECT_EQ(c.settings.retry_max_delay, Millis(7000));
+    EXPECT_EQ(c.values.at("RetryMaxAttempts").source, Source::OdbcInstDriver);
+    EXPECT_EQ(c.values.at("RetryMaxAttempts").origin, "odbcinst.ini [Wrapped]");
+    EXPECT_STREQ(to_string(Source::OdbcInstDriver), "odbcinst.ini driver");
+    // The driver manager's keys (Driver, Setup, CPTimeout, UsageCount, ...) are neither
+    // forwarded to the target nor rejected: only the connection string's keys go to the target.
+    ASSERT_EQ(c.forwarded.size(), 2u);
+    EXPECT_EQ(c.forwarded[0].key, "Server");
+    EXPECT_EQ(c.forwarded[1].key, "UID");
+}
+
+TEST_F(OdbcIniConfigTest, DriverSectionSitsBetweenTheGlobalFileAndTheDsn) {
+    const std::string global =
+        "[defaults]\nRetryMaxAttempts=2\nRetryMaxDelay=1s\n"
+        "[dsn pgwrapped]\nRetryMaxDelay=3s\nRetryBaseDelay=50ms\n";
+    // The global file loses to the driver section...
+    ResolvedConfig c = resolve_ok(with_odbc_ini("DRIVER={Wrapped}", global, ""));
+    EXPECT_EQ(c.settings.retry_max_attempts, 5);
+    EXPECT_EQ(c.settings.retry_max_delay, Millis(7000));
+    // ... which loses to the DSN's odbc.ini section (its TargetDSN replaces the driver section's
+    // TargetDriver) and to the connection string. The DSN's Driver= names the section.
+    c = resolve_ok(with_odbc_ini("DSN=pgwrapped;RetryMaxDelay=4s", global, "pgwrapped"));
+    EXPECT_EQ(c.settings.retry_max_attempts, 6);
+    EXPECT_EQ(c.values.at("RetryMaxAttempts").source, Source::OdbcIni);
+    EXPECT_EQ(c.settings.retry_max_delay, Millis(4000));
+    EXPECT_EQ(c.settings.retry_base_delay, Millis(50));
+    EXPECT_EQ(c.settings.target_dsn, "pg_direct");
+    EXPECT_EQ(c.settings.target_driver, "");
+    // A connection string's TargetDriver replaces the DSN's TargetDSN in turn.
+    c = resolve_ok(with_odbc_ini("DSN=pgwrapped;TargetDriver=Other", global, "pgwrapped"));
+    EXPECT_EQ(c.settings.target_driver, "Other");
+    EXPECT_EQ(c.settings.target_dsn, "");
+    // A driver named by its library path has no section.
+    c = resolve_ok(
+        with_odbc_ini("DRIVER=/opt/odbc-retry/libodbcretry.so;TargetDriver=Real", global, ""));
+    EXPECT_EQ(c.settings.retry_max_attempts, 2);
+}
+
+TEST_F(OdbcIniConfigTest, UnknownKeyInTheDriverSectionNamesIt) {
+    ConfigError e = resolve_error(with_odbc_ini("DRIVER={Broken};TargetDriver=Real", "", ""));
+    EXPECT_CONTAINS(e.message, "RetryMaxAtempts");
+    EXPECT_CONTAINS(e.message, "odbcinst.ini [Broken]");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "shim/text.h"
 #include "shim/unicode.h"
 
 namespace odbcretry {
@@ -254,6 +255,38 @@ TEST(CopyOutWide, NullBufferOrNoRoomWritesNothingButReportsTheLength) {
     EXPECT_EQ(buf[0], u'x');
     EXPECT_TRUE(copy_out(w(u"abc"), buf, -5, &full));
     EXPECT_EQ(buf[0], u'x');
+}
+
+// ---- input text: read up to the first NUL, within the length -------------------------------
+
+TEST(InText, ALengthBeyondTheTerminatorEndsAtTheFirstNul) {
+    // The size of the application's buffer as the length, as many C programs pass it.
+    const char buffer[32] = "DSN=pg\0UID=x;PWD=zz";
+    InText in = InText::narrow(reinterpret_cast<const SQLCHAR*>(buffer), sizeof buffer);
+    EXPECT_EQ(in.units(), 6u);
+    EXPECT_EQ(in.utf8(), "DSN=pg");
+    EXPECT_EQ(in.utf16(), w(u"DSN=pg"));
+    ConvertedText c = ConvertedText::from(in, true);
+    EXPECT_EQ(c.wide, w(u"DSN=pg"));
+    EXPECT_EQ(c.length, 6);
+    // A length within the text, SQL_NTS and null are as before.
+    EXPECT_EQ(InText::narrow(reinterpret_cast<const SQLCHAR*>(buffer), 3).utf8(), "DSN");
+    EXPECT_EQ(InText::narrow(reinterpret_cast<const SQLCHAR*>(buffer), SQL_NTS).utf8(), "DSN=pg");
+    EXPECT_EQ(InText::narrow(nullptr, 10).units(), 0u);
+}
+
+TEST(InText, WideALengthBeyondTheTerminatorEndsAtTheFirstNul) {
+    WString buffer = w(u"SELECT 1");
+    buffer += SQLWCHAR(0);
+    buffer += w(u"; DROP TABLE t");
+    InText in = InText::of(buffer.data(), static_cast<long>(buffer.size()));
+    EXPECT_EQ(in.units(), 8u);
+    EXPECT_EQ(in.utf8(), "SELECT 1");
+    EXPECT_EQ(in.utf16(), w(u"SELECT 1"));
+    ConvertedText c = ConvertedText::from(in, false);
+    EXPECT_EQ(c.narrow, "SELECT 1");
+    EXPECT_EQ(c.length, 8);
+    EXPECT_EQ(InText::of(buffer.data(), 6).utf8(), "SELECT");
 }
 
 }  // namespace
