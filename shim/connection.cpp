@@ -732,6 +732,7 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     if (auto error = resolve_config(inputs, config_))
         return fail(error->sqlstate.c_str(), error->message);
     configure_logging(config_);
+    for (const auto& warning : config_.warnings) logger().warn("{}", warning);
     const Settings& s = config_.settings;
 
     std::string error;
@@ -1084,7 +1085,7 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
             if (run_sql(sql, failure) == SQL_ERROR) {
                 api_->SQLDisconnect(target_);
                 close_target_dbc();
-                return fail("HY000", "[odbc-retry] SessionInitSQL " + failure);
+                return fail("HY000", "[odbc-retry] OdbcRetrySessionInitSQL " + failure);
             }
         }
         // Autocommit off before connect: the settings are committed, not left in a
