@@ -495,7 +495,8 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
             out.warnings.push_back(
                 "[odbc-retry] key '" + key + "' (from " + origin + ") is deprecated: rename it " +
                 renamed->new_name + " (the old name stops working in the next release)" +
-                (renamed->shared_with_targets
+                (renamed->shared_with_targets && source != Source::GlobalDefaults &&
+                         source != Source::GlobalDsn
                      ? std::string("; it is taken by odbc-retry, not passed to the target "
                                    "driver (once ") +
                            renamed->new_name + " is set, " + key + " goes to the target)"

@@ -339,7 +339,7 @@ class ConfigCommand(unittest.TestCase):
 
     def test_effective_configuration_and_sources(self):
         with open(ENV.global_config, "w") as f:
-            f.write("[defaults]\nRetryMaxAttempts = 7\nLogLevel = info\n\n[dsn pg_retry]\nRetryMaxDelay = 3s\n")
+            f.write("[defaults]\nRetryMaxAttempts = 7\nOdbcRetryLogLevel = info\n\n[dsn pg_retry]\nRetryMaxDelay = 3s\n")
         try:
             r = tool("config", "DSN=pg_retry;RetryDeadline=5s;PWD=sekrit-value",
                      env={"ODBC_RETRY_LOG_LEVEL": "debug"})
@@ -350,7 +350,7 @@ class ConfigCommand(unittest.TestCase):
             self.assertRegex(r.stdout, r"\nRetryDeadline +5s +connection string\n")
             self.assertRegex(r.stdout, r"\nRetryMaxAttempts +7 +%s \[defaults\]\n" % re.escape(ENV.global_config))
             self.assertRegex(r.stdout, r"\nRetryMaxDelay +3s +%s \[dsn pg_retry\]\n" % re.escape(ENV.global_config))
-            self.assertRegex(r.stdout, r"\nLogLevel +debug +ODBC_RETRY_LOG_LEVEL\n")
+            self.assertRegex(r.stdout, r"\nOdbcRetryLogLevel +debug +ODBC_RETRY_LOG_LEVEL\n")
             self.assertRegex(r.stdout, r"\nRetryBaseDelay +200ms +default\n")
             self.assertIn("family postgres", r.stdout)
             self.assertRegex(r.stdout, r"Password += \*\*\*")
