@@ -129,9 +129,21 @@ Connection::Connection(Env* env) : HandleBase(SQL_HANDLE_DBC, HandleKind::Dbc), 
 
 Connection::~Connection() = default;
 
+SQLRETURN Connection::need_target() {
+    if (target_) [[likely]]
+        return SQL_SUCCESS;
+    // A connection whose recovery failed has no target handle: recover first, and answer
+    // ourselves when that fails; a target driver is never handed a null handle.
+    if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    if (target_) return SQL_SUCCESS;
+    return fail("08S01",
+                "[odbc-retry] the connection was lost and is not recovered yet; the next call "
+                "tries again");
+}
+
 SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length,
                                bool wide) {
-    if (!target_) {
+    if (!target_ && !connected_) {
         // Before connect the target is unknown: keep an owned copy and apply it at connect.
         AttributeValue a;
         a.attribute = attribute;
@@ -171,6 +183,7 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
     } else if (!lost_.load(std::memory_order_relaxed)) {
         if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
+    if (SQLRETURN r = need_target(); r != SQL_SUCCESS) return r;
     ReplayFacts commit_facts;
     commit_facts.call = ReplayCall::Commit;
     commit_facts.autocommit = false;
@@ -283,6 +296,15 @@ SQLRETURN Connection::set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQ
 
 SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER capacity,
                                SQLINTEGER* length, bool wide) {
+    if (connected_ && !target_) {
+        // Lost, and its recovery failed: dead until a recovery succeeds.
+        if (attribute == SQL_ATTR_CONNECTION_DEAD) {
+            if (value) *static_cast<SQLUINTEGER*>(value) = SQL_CD_TRUE;
+            if (length) *length = sizeof(SQLUINTEGER);
+            return SQL_SUCCESS;
+        }
+        if (SQLRETURN r = need_target(); r != SQL_SUCCESS) return r;
+    }
     if (!target_ || !connected_) {
         for (const auto& a : preconnect_attributes_) {
             if (a.attribute != attribute) continue;
@@ -430,6 +452,7 @@ SQLRETURN Connection::get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT 
         }
         return SQL_SUCCESS;
     }
+    if (SQLRETURN r = need_target(); r != SQL_SUCCESS) return r;
     if (wide ? api_->SQLGetInfoW != nullptr : api_->SQLGetInfo != nullptr)
         return wide ? api_->SQLGetInfoW(target_, type, value, capacity, length)
                     : api_->SQLGetInfo(target_, type, value, capacity, length);
@@ -499,6 +522,7 @@ SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
         return fail("IM001", "[odbc-retry] the target driver does not support SQLEndTran");
     // A validation may find now that the connection (and its transaction) was lost.
     if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
+    if (SQLRETURN r = need_target(); r != SQL_SUCCESS) return r;
     if (finish_lost_transaction()) [[unlikely]] {
         // The transaction was rolled back when its connection was lost, and whatever ran since
         // has just been rolled back too. A COMMIT now must not look like it saved anything.
@@ -534,6 +558,7 @@ SQLRETURN Connection::end_tran(SQLSMALLINT completion) {
 
 SQLRETURN Connection::native_sql(InText in, OutText out, SQLINTEGER* out_length) {
     if (!connected_) return fail("08003", "[odbc-retry] connection not open");
+    if (SQLRETURN r = need_target(); r != SQL_SUCCESS) return r;
     auto* a = api_->SQLNativeSql;
     auto* w = api_->SQLNativeSqlW;
     if (!in.wide && a)
@@ -578,7 +603,10 @@ SQLRETURN Connection::cancel_handle() {
         return fail(
             "IM001",
             "[odbc-retry] the target driver does not support SQLCancelHandle on a connection");
-    return api_->SQLCancelHandle(SQL_HANDLE_DBC, target_);
+    // Without a target connection (lost, not recovered) nothing runs that could be canceled.
+    SQLHDBC target = target_;
+    if (!target) return SQL_SUCCESS;
+    return api_->SQLCancelHandle(SQL_HANDLE_DBC, target);
 }
 
 SQLRETURN Connection::alloc_statement(SQLHANDLE* out) {
@@ -687,9 +715,9 @@ SQLRETURN Connection::disconnect() {
     }
     for (Statement* s : statements) delete s;
     for (Descriptor* d : descriptors) delete d;
-    for (SQLHDBC old : retired_targets_) {
-        api_->SQLDisconnect(old);
-        api_->SQLFreeHandle(SQL_HANDLE_DBC, old);
+    for (const RetiredTarget& old : retired_targets_) {
+        api_->SQLDisconnect(old.handle);
+        api_->SQLFreeHandle(SQL_HANDLE_DBC, old.handle);
     }
     retired_targets_.clear();
     if (target_) api_->SQLFreeHandle(SQL_HANDLE_DBC, target_);
@@ -1081,11 +1109,15 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
     rc = establish(target_cs, wide, window, completion, "connect");
     if (SQL_SUCCEEDED(rc)) {
         std::string failure;
-        for (const auto& sql : config_.settings.session_init_sql) {
-            if (run_sql(sql, failure) == SQL_ERROR) {
+        const auto& init = config_.settings.session_init_sql;
+        for (size_t i = 0; i < init.size(); ++i) {
+            std::vector<DiagRecord> records;
+            if (run_sql(init[i], "OdbcRetrySessionInitSQL statement " + std::to_string(i + 1),
+                        failure, &records) == SQL_ERROR) {
                 api_->SQLDisconnect(target_);
                 close_target_dbc();
-                return fail("HY000", "[odbc-retry] OdbcRetrySessionInitSQL " + failure);
+                diag().set_leading("HY000", "[odbc-retry] " + failure, std::move(records));
+                return SQL_ERROR;
             }
         }
         // Autocommit off before connect: the settings are committed, not left in a

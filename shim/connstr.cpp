@@ -1,5 +1,6 @@
 #include "shim/connstr.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace odbcretry {
@@ -119,18 +120,55 @@ std::string format_connection_string(const std::vector<KeyValue>& pairs) {
     return out;
 }
 
+namespace {
+// The one table that decides which keys hold secrets, compared case-insensitively with the key
+// without '_' and '-' (auth_token is authtoken). Masking in logs, messages and the tool all ask
+// is_secret_key, nothing else.
+struct SecretRule {
+    enum Match { Whole, Part, End, PwdNumber } match;
+    std::string_view text;
+};
+constexpr SecretRule kSecretKeys[] = {
+    {SecretRule::Whole, "pass"},       // generic drivers
+    {SecretRule::End, "pwd"},          // PWD, ENCRYPTPWD, PRIV_KEY_FILE_PWD
+    {SecretRule::PwdNumber, "pwd"},    // MySQL/MariaDB's PWD1, PWD2, PWD3 (multi-factor)
+    {SecretRule::Part, "password"},    // Password, SSLPassword (sslpassword), KeyStorePassword
+    {SecretRule::Part, "passwd"},      //
+    {SecretRule::Part, "passphrase"},  // SSLKeyPassphrase
+    {SecretRule::Part, "secret"},      // Secret, ClientSecret, SecretAccessKey
+    {SecretRule::Part, "token"},       // Token, AccessToken, RefreshToken, auth_token
+    {SecretRule::Part, "apikey"},      // ApiKey, api_key
+    {SecretRule::Part, "credential"},  // Credentials
+    {SecretRule::Part, "privatekey"},  // private_key (the key itself; key file paths are not)
+};
+}  // namespace
+
 bool is_secret_key(std::string_view key) {
-    static constexpr std::string_view exact[] = {"PWD",    "Password", "Passwd",
-                                                 "Pass",   "Token",    "AccessToken",
-                                                 "Secret", "ApiKey",   "SSLPassword"};
-    for (auto e : exact)
-        if (iequals(key, e)) return true;
-    // Anything whose name says it is a password, token or secret.
-    std::string lower(key);
-    for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return lower.find("password") != std::string::npos ||
-           lower.find("passwd") != std::string::npos || lower.find("secret") != std::string::npos ||
-           lower.find("token") != std::string::npos || lower == "pwd" || lower.ends_with("pwd");
+    std::string k;
+    k.reserve(key.size());
+    for (char c : key)
+        if (c != '_' && c != '-')
+            k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& rule : kSecretKeys) {
+        switch (rule.match) {
+            case SecretRule::Whole:
+                if (k == rule.text) return true;
+                break;
+            case SecretRule::Part:
+                if (k.find(rule.text) != std::string::npos) return true;
+                break;
+            case SecretRule::End:
+                if (k.ends_with(rule.text)) return true;
+                break;
+            case SecretRule::PwdNumber:
+                if (k.size() > rule.text.size() && k.starts_with(rule.text) &&
+                    std::all_of(k.begin() + static_cast<std::ptrdiff_t>(rule.text.size()), k.end(),
+                                [](char c) { return c >= '0' && c <= '9'; }))
+                    return true;
+                break;
+        }
+    }
+    return false;
 }
 
 std::string mask_secrets(std::string_view text) {

@@ -2,16 +2,17 @@
 
 #include <sys/mman.h>
 
+#include <deque>
 #include <mutex>
 #include <new>
-#include <vector>
 
 namespace odbcretry {
 namespace {
 std::mutex registry_mutex;
-std::vector<HandleSlot*>& free_slots() {
-    static auto* slots =
-        new std::vector<HandleSlot*>();  // never destroyed: handles outlive statics
+// Released slots, oldest first: a queue, so that reuse takes the oldest in constant time and the
+// queue never holds more than kCapacity entries.
+std::deque<HandleSlot*>& free_slots() {
+    static auto* slots = new std::deque<HandleSlot*>();  // never destroyed: handles outlive statics
     return *slots;
 }
 }  // namespace
@@ -38,7 +39,7 @@ HandleSlot* HandleRegistry::acquire(HandleKind kind, void* object) {
         region_used.store(used + sizeof(HandleSlot), std::memory_order_release);
     } else if (!free_slots().empty()) {
         slot = free_slots().front();
-        free_slots().erase(free_slots().begin());
+        free_slots().pop_front();
     } else {
         return nullptr;
     }

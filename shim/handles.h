@@ -184,6 +184,9 @@ class Connection final : public HandleBase {
     SQLRETURN recover(HandleBase& report, uint64_t seen_session, const char* why,
                       std::atomic<bool>* cancel);
     bool lost() const { return lost_.load(std::memory_order_acquire); }
+    // Frees the retired target connections that no statement refers to any more (skipped while
+    // a recovery runs).
+    void release_retired();
     bool session_state_lost() const { return session_state_.load(std::memory_order_relaxed); }
     // Whether reads are tracked so that one interrupted mid-fetch can resume (ReplayResumeFetch).
     bool resume_fetch_enabled() const { return resume_fetch_enabled_; }
@@ -273,6 +276,9 @@ class Connection final : public HandleBase {
                         SQLUSMALLINT completion, const char* operation, bool recovering = false,
                         std::atomic<bool>* cancel = nullptr);
     std::chrono::milliseconds app_login_timeout() const;
+    // SQL_SUCCESS when there is a target connection to call, after recovering a lost one if
+    // needed; else 08S01 posted here.
+    SQLRETURN need_target();
 
     Env* env_;
     std::shared_ptr<const TargetDriver> driver_;
@@ -307,7 +313,7 @@ class Connection final : public HandleBase {
     std::vector<AttributeValue> preconnect_attributes_;
     // Recovery state and the session journal (attributes set after connect, SET statements).
     SQLRETURN validate(HandleBase& report, std::atomic<bool>* cancel);
-    SQLRETURN restore_session(std::string& failure);
+    SQLRETURN restore_session(std::string& failure, std::vector<DiagRecord>* records);
     SQLRETURN end_tran_lost(SQLSMALLINT completion, const std::vector<DiagRecord>& records);
     // Adds a SET to the journal, replacing an earlier one of the same setting (journal_mutex_).
     void journal_set(std::string key, std::string sql);
@@ -337,9 +343,23 @@ class Connection final : public HandleBase {
     // The lost transaction was opened with SQL text: it is opened again on the new session, so
     // that what the application runs next is still inside a transaction (recovery_mutex_).
     bool reopen_sql_transaction_ = false;
-    std::vector<SQLHDBC> retired_targets_;  // lost target connections, freed at disconnect
+    // Lost target connections, each with the session it served: freed once no statement refers
+    // to it (free_unreferenced_retired), else at disconnect. Guarded by recovery_mutex_.
+    struct RetiredTarget {
+        SQLHDBC handle;
+        uint64_t session;
+    };
+    std::vector<RetiredTarget> retired_targets_;
+    // Consecutive recoveries whose session restore failed, and when the next may try (guarded
+    // by recovery_mutex_).
+    int restore_failures_ = 0;
+    std::chrono::steady_clock::time_point next_restore_{};
+    void free_unreferenced_retired();
     std::mutex journal_mutex_;
-    SQLRETURN run_sql(const std::string& sql, std::string& failure);
+    // Runs `sql` on the target connection; a failure names it by `label` (never its text) and
+    // adds the target's records to `records` when given.
+    SQLRETURN run_sql(const std::string& sql, const std::string& label, std::string& failure,
+                      std::vector<DiagRecord>* records);
     SQLRETURN reset_connection();
     SQLULEN initial_isolation_ = 0;
     bool diag_via_sqlerror_ = false;
@@ -488,7 +508,9 @@ class Statement final : public HandleBase {
 
     // A statement allocated right after a recovery that lost this connection's transaction:
     // its first call goes through catch_up, which reports the loss (sessions start at 1).
-    void must_catch_up() { session_ = 0; }
+    void must_catch_up() { session_.store(0, std::memory_order_relaxed); }
+    // The session whose target connection this statement's handle belongs to (0: unknown).
+    uint64_t held_session() const { return session_.load(std::memory_order_acquire); }
 
   private:
     SQLRETURN unsupported(Op op);
@@ -523,7 +545,10 @@ class Statement final : public HandleBase {
     Connection* connection_;
     const TargetApi* api_;
     SQLHSTMT target_;
-    uint64_t session_ = 0;  // the connection session this statement's target handle belongs to
+    // The connection session this statement's target handle belongs to. Atomic: the connection
+    // reads it from other threads to know which retired target connections are still in use.
+    std::atomic<uint64_t> session_{0};
+    std::mutex target_mutex_;  // held while rebuild swaps the target handle, and by SQLCancel
     std::atomic<bool> cancel_{false};
     SQLULEN paramset_size_ = 1;
     SQLULEN query_timeout_ = 0;

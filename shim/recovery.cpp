@@ -243,10 +243,13 @@ void Connection::transaction_ended(bool committed) {
         for (auto& e : pending) journal_set(std::move(e.key), std::move(e.sql));
 }
 
-SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
+SQLRETURN Connection::run_sql(const std::string& sql, const std::string& label,
+                              std::string& failure, std::vector<DiagRecord>* records) {
+    // `failure` names the statement by `label`, never by its text: session SQL can hold secrets
+    // (SET app.api_key = ..., a password in SessionInitSQL), and failures go to the log.
     SQLHSTMT stmt = nullptr;
     if (!SQL_SUCCEEDED(api_->SQLAllocHandle(SQL_HANDLE_STMT, target_, &stmt))) {
-        failure = "cannot allocate a statement";
+        failure = "cannot allocate a statement for " + label;
         return SQL_ERROR;
     }
     SQLRETURN rc;
@@ -259,17 +262,18 @@ SQLRETURN Connection::run_sql(const std::string& sql, std::string& failure) {
     }
     if (rc == SQL_ERROR) {
         DiagArea scratch;
-        auto records = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
-        failure =
-            "'" + sql + "' failed" +
-            (records.empty() ? ""
-                             : ": " + records.front().sqlstate + " " + records.front().message);
+        auto found = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
+        failure = label + " failed" +
+                  (found.empty() ? ""
+                                 : " with SQLSTATE " + found.front().sqlstate + " (native " +
+                                       std::to_string(found.front().native) + ")");
+        if (records) records->insert(records->end(), found.begin(), found.end());
     }
     api_->SQLFreeHandle(SQL_HANDLE_STMT, stmt);
     return rc == SQL_NO_DATA ? SQL_SUCCESS : rc;
 }
 
-SQLRETURN Connection::restore_session(std::string& failure) {
+SQLRETURN Connection::restore_session(std::string& failure, std::vector<DiagRecord>* records) {
     std::vector<AttributeValue> attributes;
     std::vector<SessionSet> sets;
     {
@@ -280,13 +284,19 @@ SQLRETURN Connection::restore_session(std::string& failure) {
     // The session first, in the order the application built it (SessionInitSQL, then its
     // attributes and SETs as it made them), and the transaction mode last: with autocommit off,
     // a driver would wrap the SETs in a transaction that the next ROLLBACK undoes.
-    for (const auto& sql : config_.settings.session_init_sql)
-        if (run_sql(sql, failure) == SQL_ERROR) return SQL_ERROR;
+    const auto& init = config_.settings.session_init_sql;
+    for (size_t i = 0; i < init.size(); ++i)
+        if (run_sql(init[i], "OdbcRetrySessionInitSQL statement " + std::to_string(i + 1), failure,
+                    records) == SQL_ERROR)
+            return SQL_ERROR;
     const AttributeValue* autocommit = nullptr;
     size_t next_set = 0;
     auto run_sets_before = [&](uint64_t sequence) {
         for (; next_set < sets.size() && sets[next_set].sequence < sequence; ++next_set)
-            if (run_sql(sets[next_set].sql, failure) == SQL_ERROR) return false;
+            if (run_sql(sets[next_set].sql,
+                        "the application's SET statement " + std::to_string(next_set + 1), failure,
+                        records) == SQL_ERROR)
+                return false;
         return true;
     };
     for (const auto& a : attributes) {
@@ -354,6 +364,13 @@ bool Connection::dead_probe(bool& dead) {
         dead = true;
         return true;
     }
+    // Bounded by the deadline: a server that stopped answering must not hold this connection's
+    // recovery lock (nor the driver manager's pool check) for minutes. A probe that times out
+    // counts as dead.
+    auto seconds = (config_.settings.retry_deadline.count() + 999) / 1000;
+    auto timeout = static_cast<SQLULEN>(std::clamp<decltype(seconds)>(seconds, 1, 3600));
+    if (auto* set = api_->SQLSetStmtAttr ? api_->SQLSetStmtAttr : api_->SQLSetStmtAttrW)
+        set(stmt, SQL_ATTR_QUERY_TIMEOUT, reinterpret_cast<SQLPOINTER>(timeout), 0);
     SQLRETURN rc =
         api_->SQLExecDirect
             ? api_->SQLExecDirect(stmt, reinterpret_cast<SQLCHAR*>(probe.data()), SQL_NTS)
@@ -361,10 +378,19 @@ bool Connection::dead_probe(bool& dead) {
     if (rc == SQL_ERROR) {
         DiagArea scratch;
         auto records = scratch.records_snapshot({api_, SQL_HANDLE_STMT, stmt});
-        dead = classify_failure(records, Phase::Statement, stmt, SQL_HANDLE_STMT).cls ==
-               ErrorClass::ConnectionLost;
+        bool timed_out = std::any_of(records.begin(), records.end(), [](const DiagRecord& r) {
+            return r.sqlstate == "HYT00" || r.sqlstate == "HYT01";
+        });
+        dead =
+            timed_out || classify_failure(records, Phase::Statement, stmt, SQL_HANDLE_STMT).cls ==
+                             ErrorClass::ConnectionLost;
     }
     api_->SQLFreeHandle(SQL_HANDLE_STMT, stmt);
+    // In manual-commit the probe would open a transaction (psqlODBC sends BEGIN first) and leave
+    // the session "idle in transaction": end it when the application had none open.
+    if (!dead && !autocommit_.load(std::memory_order_relaxed) &&
+        statements_in_transaction_.load(std::memory_order_relaxed) == 0 && api_->SQLEndTran)
+        api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
     return true;
 }
 
@@ -407,6 +433,18 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
         !lost_.load(std::memory_order_acquire))
         return SQL_SUCCESS;  // another thread recovered it while this one waited
     auto started = steady_clock_instance().now();
+    if (restore_failures_ > 0 && started < next_restore_) {
+        // The session could not be restored on the last new connection (a SessionInitSQL that
+        // fails now, a revoked role): each call does not open one more connection at once.
+        auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_restore_ - started);
+        report.diag().set_leading(
+            "08S01",
+            "[odbc-retry] the connection was lost and its session could not be restored; the "
+            "next attempt is in " +
+                std::to_string(wait.count()) + " ms",
+            std::move(loss_records));
+        return SQL_ERROR;
+    }
     if (!lost_.exchange(true, std::memory_order_acq_rel)) {
         // First to see this loss: every other connection to the target validates itself.
         if (in_transaction_mode() &&
@@ -431,28 +469,38 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
         logger().warn("connection to {} lost ({}); recovering", target_description_, why);
     }
     if (target_) {
-        // The lost connection's handles may still be in use by a statement on another thread;
-        // they are freed when the application disconnects.
-        retired_targets_.push_back(target_);
+        // The lost connection's handles may still be in use by statements (on other threads
+        // too): it is freed once no statement refers to it (release_retired) or at disconnect.
+        retired_targets_.push_back({target_, session_.load(std::memory_order_relaxed)});
         target_ = nullptr;
     }
     TargetCounters& counters = target_state_->counters();
     SQLRETURN rc =
         establish(target_cs_, connect_wide_, nullptr, SQL_DRIVER_NOPROMPT, "recover", true, cancel);
     std::string failure;
+    std::vector<DiagRecord> restore_records;
     if (SQL_SUCCEEDED(rc)) {
-        rc = restore_session(failure);
+        rc = restore_session(failure, &restore_records);
         if (rc != SQL_ERROR && reopen_sql_transaction_) {
             std::string begin;
             {
                 std::lock_guard journal(journal_mutex_);
                 begin = sql_begin_text_;
             }
-            rc = run_sql(begin, failure);
+            rc = run_sql(begin, "the application's BEGIN", failure, &restore_records);
         }
         if (rc == SQL_ERROR) {
-            retired_targets_.push_back(target_);
-            target_ = nullptr;
+            // Nothing refers to the new connection yet: close it now, or every failed restore
+            // leaves one more idle session on the server.
+            api_->SQLDisconnect(target_);
+            close_target_dbc();
+            ++restore_failures_;
+            auto delay = config_.settings.retry_base_delay;
+            for (int i = 1; i < restore_failures_ && delay < config_.settings.retry_max_delay; ++i)
+                delay *= 2;
+            delay = std::min(delay, config_.settings.retry_max_delay);
+            next_restore_ = steady_clock_instance().now() + delay;
+            failure = "restoring the session failed: " + failure;
         }
     } else {
         failure = "re-establishing it failed";
@@ -464,6 +512,7 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
         std::vector<DiagRecord> records = loss_records;
         auto reconnect = diag().records_snapshot(diag_source());
         records.insert(records.end(), reconnect.begin(), reconnect.end());
+        records.insert(records.end(), restore_records.begin(), restore_records.end());
         std::string message =
             "[odbc-retry] the connection was lost and could not be recovered: " + failure +
             "; the next call on this connection tries again";
@@ -477,10 +526,43 @@ SQLRETURN Connection::recover(HandleBase& report, uint64_t seen_session, const c
     reopen_sql_transaction_ = false;
     session_.fetch_add(1, std::memory_order_acq_rel);
     lost_.store(false, std::memory_order_release);
+    restore_failures_ = 0;
+    free_unreferenced_retired();
     counters.recoveries.fetch_add(1, std::memory_order_relaxed);
     if (&report != this) diag().reset();
     logger().info("recovered connection to {} in {} ms", target_description_, elapsed.count());
     return SQL_SUCCESS;
+}
+
+void Connection::free_unreferenced_retired() {
+    if (retired_targets_.empty()) return;
+    // An explicit descriptor keeps the target handle it was allocated with: keep them all.
+    std::lock_guard children(children_mutex_);
+    if (!descriptors_.empty()) return;
+    auto referenced = [&](uint64_t session) {
+        for (const Statement* s : statements_) {
+            uint64_t held = s->held_session();
+            if (held == session || held == 0) return true;  // 0: not known (must_catch_up)
+        }
+        return false;
+    };
+    auto keep = retired_targets_.begin();
+    for (auto& r : retired_targets_) {
+        if (referenced(r.session)) {
+            *keep++ = r;
+            continue;
+        }
+        api_->SQLDisconnect(r.handle);
+        api_->SQLFreeHandle(SQL_HANDLE_DBC, r.handle);
+    }
+    retired_targets_.erase(keep, retired_targets_.end());
+}
+
+void Connection::release_retired() {
+    // Called after a statement moved to the current connection. Skipped while a recovery runs:
+    // it frees what it can when it ends.
+    std::unique_lock lock(recovery_mutex_, std::try_to_lock);
+    if (lock.owns_lock()) free_unreferenced_retired();
 }
 
 bool Connection::finish_lost_transaction() {
@@ -491,7 +573,7 @@ bool Connection::finish_lost_transaction() {
     // (in a transaction opened again with SQL text, when it was opened that way).
     if (target_ && sql_transaction_.exchange(false, std::memory_order_relaxed)) {
         std::string failure;
-        run_sql("ROLLBACK", failure);
+        run_sql("ROLLBACK", "ROLLBACK", failure, nullptr);
     } else if (target_ && api_->SQLEndTran) {
         api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
     }
@@ -531,6 +613,14 @@ SQLRETURN Connection::end_tran_lost(SQLSMALLINT completion,
 SQLRETURN Connection::reset_connection() {
     // The driver manager sends this when a pooled connection goes back to the pool: the next
     // user must not inherit an open transaction, autocommit off or session settings.
+    if (!target_) {
+        // Lost and not recovered: the pool finds it dead (SQL_ATTR_CONNECTION_DEAD) and drops
+        // it; a recovery must not restore the last user's session for the next one.
+        std::lock_guard lock(journal_mutex_);
+        session_attributes_.clear();
+        session_sets_.clear();
+        return SQL_SUCCESS;
+    }
     auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
     // A lost connection is reset by its recovery: the next user's first call re-establishes a
     // session from the journal, which is cleared here. Nothing of the previous user's
@@ -538,7 +628,7 @@ SQLRETURN Connection::reset_connection() {
     const bool lost = lost_.load(std::memory_order_relaxed) || !target_;
     if (!lost && sql_transaction_.load(std::memory_order_relaxed)) {
         std::string failure;
-        run_sql("ROLLBACK", failure);
+        run_sql("ROLLBACK", "ROLLBACK", failure, nullptr);
     }
     if (!autocommit_.load(std::memory_order_relaxed)) {
         if (!lost && api_->SQLEndTran) api_->SQLEndTran(SQL_HANDLE_DBC, target_, SQL_ROLLBACK);
@@ -561,7 +651,14 @@ SQLRETURN Connection::reset_connection() {
         pending_sets_.clear();
         if (!lost && !session_sets_.empty() && family_ == DriverFamily::Postgres) {
             std::string failure;
-            run_sql("RESET ALL", failure);
+            run_sql("RESET ALL", "RESET ALL", failure, nullptr);
+            // RESET ALL undoes SessionInitSQL's settings too: the next user gets them again.
+            const auto& init = config_.settings.session_init_sql;
+            for (size_t i = 0; i < init.size(); ++i)
+                if (run_sql(init[i], "OdbcRetrySessionInitSQL statement " + std::to_string(i + 1),
+                            failure, nullptr) == SQL_ERROR)
+                    logger().warn("resetting a pooled connection to {}: {}", target_description_,
+                                  failure);
         }
         session_sets_.clear();
     }
@@ -604,16 +701,27 @@ SQLRETURN Statement::refuse(ReplayVerdict verdict, const std::vector<DiagRecord>
 
 SQLRETURN Statement::rebuild(std::string& failure) {
     Connection& c = *connection_;
-    // The old handle belongs to a retired target connection: freeing it is local to the driver.
-    if (target_ && api_) api_->SQLFreeHandle(SQL_HANDLE_STMT, target_);
-    target_ = nullptr;
-    api_ = c.api();
-    session_ = c.session();
-    if (!SQL_SUCCEEDED(api_->SQLAllocHandle(SQL_HANDLE_STMT, c.target(), &target_)) || !target_) {
-        target_ = nullptr;
+    // The new handle first: when it cannot be had, the statement keeps its old one (of the
+    // retired connection, kept while the statement refers to it) and stays out of date, so every
+    // later call tries again; no call ever hands the target a null handle.
+    const uint64_t session = c.session();
+    SQLHDBC dbc = c.target();
+    const TargetApi* api = c.api();
+    SQLHSTMT fresh = nullptr;
+    if (!dbc || !SQL_SUCCEEDED(api->SQLAllocHandle(SQL_HANDLE_STMT, dbc, &fresh)) || !fresh) {
         failure = "the target driver could not allocate a statement on the new connection";
         return SQL_ERROR;
     }
+    {
+        // SQLCancel from another thread uses the handle under this lock: it never meets a freed
+        // one. The old handle belongs to a retired connection: freeing it is local to the driver.
+        std::lock_guard lock(target_mutex_);
+        if (target_ && api_) api_->SQLFreeHandle(SQL_HANDLE_STMT, target_);
+        target_ = fresh;
+        api_ = api;
+        session_.store(session, std::memory_order_release);
+    }
+    c.release_retired();
     auto* set = api_->SQLSetStmtAttr ? api_->SQLSetStmtAttr : api_->SQLSetStmtAttrW;
     for (const auto& a : attributes_)
         if (set) set(target_, a.attribute, a.value, 0);

@@ -514,6 +514,8 @@ SQLRETURN Statement::get_type_info(SQLSMALLINT type, bool wide) {
 
 SQLRETURN Statement::cancel() {
     cancel_.store(true, std::memory_order_relaxed);  // interrupts a wait between retries
+    // Under the lock with which a rebuild on another thread swaps and frees the target handle.
+    std::lock_guard lock(target_mutex_);
     if (!api_->SQLCancel) return unsupported(Op::Other);
     return api_->SQLCancel(target_);
 }

@@ -101,7 +101,15 @@ TargetState::TargetState(std::string key, DriverFamily family, const Settings& s
         mode = BreakerMode::Slot;
     }
     if (!store_) store_ = &in_process_breaker_store(breaker_store_);
-    if (b.enabled) breaker_ = std::make_unique<CircuitBreaker>(b, *store_, hash_);
+    if (b.enabled) {
+        breaker_ = std::make_unique<CircuitBreaker>(b, *store_, hash_);
+        if (!breaker_->active())
+            logger().warn(
+                "the circuit breaker table {} is full: target {} has no circuit breaker until a "
+                "slot is free (one is given up after {} minutes unused)",
+                breaker_store_, key_,
+                std::chrono::duration_cast<std::chrono::minutes>(kBreakerSlotIdle).count());
+    }
     if (published)
         publisher->publish(published->slot, b.enabled ? mode : BreakerMode::None, hash_, b);
 }

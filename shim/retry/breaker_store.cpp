@@ -28,12 +28,24 @@ std::size_t table_bytes(std::uint32_t slots) {
     return (kHeaderWords + std::size_t{slots} * kSlotWords) * sizeof(std::uint64_t);
 }
 
+constexpr std::size_t kUsedWord = 2;  // steady_clock ms of the last use + 1 (0: not known)
+
 // Linear probing over `slots` slots of kSlotWords words starting at `base`. Claims a free slot
 // with a compare-and-swap on its key word, so two processes never claim the same slot for
-// different keys.
-std::uint64_t* find_or_claim(std::uint64_t* base, std::uint32_t slots, std::uint64_t key) {
+// different keys. When none is free, a slot whose breaker is closed with no failures and that
+// nobody used for `idle` is taken over: the table is bounded in space, and a new target waits
+// at most that long for a breaker (its old owner finds a slot again at its next use).
+std::uint64_t* find_or_claim(std::uint64_t* base, std::uint32_t slots, std::uint64_t key,
+                             Clock& clock, std::chrono::milliseconds idle) {
     if (slots == 0) return nullptr;
     if (key == 0) key = 1;  // 0 marks a free slot
+    const std::uint64_t now = static_cast<std::uint64_t>(to_steady_ms(clock.now())) + 1;
+    auto mark_used = [now](std::uint64_t* slot) {
+        std::atomic_ref<std::uint64_t> used(slot[kUsedWord]);
+        // At most one write a second: lookups stay reads.
+        if (used.load(std::memory_order_relaxed) + 1000 <= now)
+            used.store(now, std::memory_order_relaxed);
+    };
     const std::uint64_t start = key % slots;
     for (std::uint64_t i = 0; i < slots; ++i) {
         std::uint64_t* slot = base + ((start + i) % slots) * kSlotWords;
@@ -42,7 +54,30 @@ std::uint64_t* find_or_claim(std::uint64_t* base, std::uint32_t slots, std::uint
         if (seen == 0) {
             if (slot_key.compare_exchange_strong(seen, key, std::memory_order_acq_rel)) seen = key;
         }
-        if (seen == key) return &slot[kStateWord];
+        if (seen == key) {
+            mark_used(slot);
+            return &slot[kStateWord];
+        }
+    }
+    const auto idle_ms = static_cast<std::uint64_t>(idle.count());
+    for (std::uint64_t i = 0; i < slots; ++i) {
+        std::uint64_t* slot = base + ((start + i) % slots) * kSlotWords;
+        std::atomic_ref<std::uint64_t> used(slot[kUsedWord]);
+        std::uint64_t last = used.load(std::memory_order_relaxed);
+        if (last == 0) {
+            // Claimed by a version that did not record use: idle from now on.
+            used.compare_exchange_strong(last, now, std::memory_order_relaxed);
+            continue;
+        }
+        if (last + idle_ms > now) continue;
+        if (std::atomic_ref<std::uint64_t>(slot[kStateWord]).load(std::memory_order_acquire) != 0)
+            continue;  // open, probing or counting failures: still someone's
+        std::atomic_ref<std::uint64_t> slot_key(slot[kKeyWord]);
+        std::uint64_t old = slot_key.load(std::memory_order_acquire);
+        if (old != key && slot_key.compare_exchange_strong(old, key, std::memory_order_acq_rel)) {
+            used.store(now, std::memory_order_relaxed);
+            return &slot[kStateWord];
+        }
     }
     return nullptr;
 }
@@ -105,7 +140,7 @@ InProcessBreakerStore::InProcessBreakerStore(std::uint32_t slots)
     : slot_count_(slots), words_(new std::uint64_t[std::size_t{slots} * kSlotWords]()) {}
 
 std::uint64_t* InProcessBreakerStore::state_word(std::uint64_t key_hash) {
-    return find_or_claim(words_.get(), slot_count_, key_hash);
+    return find_or_claim(words_.get(), slot_count_, key_hash, *clock_, idle_);
 }
 
 std::unique_ptr<SharedBreakerStore> SharedBreakerStore::open(const std::string& directory,
@@ -169,7 +204,7 @@ SharedBreakerStore::~SharedBreakerStore() {
 
 std::uint64_t* SharedBreakerStore::state_word(std::uint64_t key_hash) {
     return find_or_claim(static_cast<std::uint64_t*>(mapping_) + kHeaderWords, slot_count_,
-                         key_hash);
+                         key_hash, *clock_, idle_);
 }
 
 std::string default_state_directory() {

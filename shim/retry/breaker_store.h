@@ -11,24 +11,33 @@
 //                          one probe too. Times in it are steady_clock (CLOCK_MONOTONIC)
 //                          milliseconds, which all processes on the host share.
 //
-// A slot, once claimed for a key, stays that key's; when the table is full a breaker has no slot
-// and lets everything through (and says so: CircuitBreaker::active()). Both stores are
+// A slot, once claimed for a key, stays that key's while it is used; when the table is full, a
+// slot whose breaker is closed with no failures and that no process used for the store's idle
+// time (kBreakerSlotIdle) is given to the new key, so that the table stays bounded and a new
+// target lacks a breaker (letting everything through, CircuitBreaker::active()) only until such
+// a slot is found. A CircuitBreaker looks its slot up at each use. Both stores are
 // thread-safe; the pointers they return stay valid for the store's lifetime and must be used
 // only through std::atomic_ref<std::uint64_t>.
 //
 // File layout (SharedBreakerStore), all 64-bit words in host byte order:
 //   header, 8 words: magic, version, slot count, words per slot, 4 reserved
-//   slots, 4 words each: key hash (0 = free), breaker state word, 2 reserved (zero)
+//   slots, 4 words each: key hash (0 = free), breaker state word, last use (steady_clock
+//   milliseconds + 1; 0 = not known), 1 reserved (zero)
 // The file is created complete under a temporary name and linked into place, so no process ever
 // maps a half-initialised table. A file that is too small, or whose header is wrong, is replaced
 // by a fresh one (processes that still map the old one keep using it until they reopen).
 #pragma once
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 
+#include "shim/retry/clock.h"
+
 namespace odbcretry {
+
+inline constexpr std::chrono::milliseconds kBreakerSlotIdle{10 * 60 * 1000};
 
 class BreakerStore {
   public:
@@ -47,10 +56,17 @@ class InProcessBreakerStore final : public BreakerStore {
     explicit InProcessBreakerStore(std::uint32_t slots = kDefaultBreakerSlots);
     std::uint64_t* state_word(std::uint64_t key_hash) override;
     std::string description() const override { return "in-process"; }
+    // The clock and idle time with which full tables give up slots (tests).
+    void set_reclaim(Clock& clock, std::chrono::milliseconds idle) {
+        clock_ = &clock;
+        idle_ = idle;
+    }
 
   private:
     std::uint32_t slot_count_;
     std::unique_ptr<std::uint64_t[]> words_;
+    Clock* clock_ = &steady_clock_instance();
+    std::chrono::milliseconds idle_ = kBreakerSlotIdle;
 };
 
 class SharedBreakerStore final : public BreakerStore {
@@ -71,6 +87,10 @@ class SharedBreakerStore final : public BreakerStore {
     std::uint64_t* state_word(std::uint64_t key_hash) override;
     std::string description() const override { return path_; }
     const std::string& path() const { return path_; }
+    void set_reclaim(Clock& clock, std::chrono::milliseconds idle) {
+        clock_ = &clock;
+        idle_ = idle;
+    }
 
     static constexpr std::string_view kFileName = "breakers-v1";
 
@@ -85,6 +105,8 @@ class SharedBreakerStore final : public BreakerStore {
     void* mapping_;
     std::size_t size_;
     std::uint32_t slot_count_;
+    Clock* clock_ = &steady_clock_instance();
+    std::chrono::milliseconds idle_ = kBreakerSlotIdle;
 };
 
 // Where the shared store lives: $ODBC_RETRY_STATE_DIR when set and not empty, else

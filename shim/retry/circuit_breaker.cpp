@@ -72,14 +72,21 @@ std::uint64_t breaker_key_hash(std::string_view target, DriverFamily family) {
 
 CircuitBreaker::CircuitBreaker(const BreakerSettings& settings, BreakerStore& store,
                                std::uint64_t key_hash)
-    : settings_(settings), word_(settings.enabled ? store.state_word(key_hash) : nullptr) {
+    : settings_(settings), store_(settings.enabled ? &store : nullptr), key_(key_hash) {
     settings_.failure_threshold = std::clamp<int>(settings_.failure_threshold, 1, kFailureMax);
     if (settings_.cooldown.count() < 0) settings_.cooldown = std::chrono::milliseconds(0);
 }
 
+std::uint64_t* CircuitBreaker::word() const {
+    // Looked up at each use (connects, never a call that succeeds): a slot given up while this
+    // target was idle, or one freed in a full table, is found again.
+    return store_ ? store_->state_word(key_) : nullptr;
+}
+
 CircuitBreaker::Decision CircuitBreaker::allow(time_point now) {
-    if (!word_) return Decision{true, false, false, now};
-    std::atomic_ref<std::uint64_t> cell(*word_);
+    std::uint64_t* slot = word();
+    if (!slot) return Decision{true, false, false, now};
+    std::atomic_ref<std::uint64_t> cell(*slot);
     const std::int64_t now_ms = to_steady_ms(now);
     const std::int64_t cooldown = ms(settings_.cooldown);
     std::uint64_t current = cell.load(std::memory_order_acquire);
@@ -99,16 +106,18 @@ CircuitBreaker::Decision CircuitBreaker::allow(time_point now) {
 }
 
 void CircuitBreaker::record_success(time_point /*now*/) {
-    if (!word_) return;
-    std::atomic_ref<std::uint64_t> cell(*word_);
+    std::uint64_t* slot = word();
+    if (!slot) return;
+    std::atomic_ref<std::uint64_t> cell(*slot);
     // A closed breaker with no failures (the usual case) is only read, never written.
     if (cell.load(std::memory_order_relaxed) == 0) return;
     cell.store(0, std::memory_order_release);
 }
 
 void CircuitBreaker::record_failure(time_point now) {
-    if (!word_) return;
-    std::atomic_ref<std::uint64_t> cell(*word_);
+    std::uint64_t* slot = word();
+    if (!slot) return;
+    std::atomic_ref<std::uint64_t> cell(*slot);
     const std::int64_t now_ms = to_steady_ms(now);
     std::uint64_t current = cell.load(std::memory_order_acquire);
     for (;;) {
@@ -139,9 +148,10 @@ CircuitBreaker::Snapshot CircuitBreaker::snapshot(time_point now) const {
     Snapshot s;
     s.since = now;
     s.retry_at = now;
-    if (!word_) return s;
+    std::uint64_t* slot = word();
+    if (!slot) return s;
     const Word w =
-        Word::unpack(std::atomic_ref<std::uint64_t>(*word_).load(std::memory_order_acquire));
+        Word::unpack(std::atomic_ref<std::uint64_t>(*slot).load(std::memory_order_acquire));
     s.consecutive_failures = static_cast<int>(w.failures);
     if (w.code == Code::Closed) return s;
     s.since = from_steady_ms(w.time_ms);

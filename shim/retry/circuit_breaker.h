@@ -81,12 +81,15 @@ class CircuitBreaker {
     // The earliest time allow() may let an attempt through (now when it would now); no change.
     time_point next_allowed(time_point now) const;
     Snapshot snapshot(time_point now) const;
-    bool active() const { return word_ != nullptr; }
+    // Whether it has a state word now (false: disabled, or the store is full).
+    bool active() const { return word() != nullptr; }
     const BreakerSettings& settings() const { return settings_; }
 
   private:
+    std::uint64_t* word() const;
     BreakerSettings settings_;
-    std::uint64_t* word_;
+    BreakerStore* store_;  // null when disabled
+    std::uint64_t key_;
 };
 
 }  // namespace odbcretry

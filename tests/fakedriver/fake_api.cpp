@@ -328,6 +328,13 @@ SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input, SQLHANDLE* o
                                 if (output == nullptr)
                                     fail("HY009", 0, "[Fake]Invalid use of null pointer");
                                 if (!dbc.connected) fail("08003", 0, "[Fake]Connection not open");
+                                if (type == SQL_HANDLE_STMT && !dbc.faults.controlPath.empty() &&
+                                    readControl(dbc.faults.controlPath).failAllocStmt) {
+                                    if (auto spec = consumeControl(dbc.faults.controlPath,
+                                                                   "fail_alloc_stmt"))
+                                        throw SqlError{
+                                            parseCountedError(*spec, "fail_alloc_stmt").record};
+                                }
                                 if (type == SQL_HANDLE_STMT) {
                                     auto stmt = std::make_unique<Stmt>(&dbc);
                                     dbc.statements.push_back(stmt.get());

@@ -251,6 +251,8 @@ ControlState readControl(const std::string& path) {
             state.deadlock = nonNegative(value, where);
         } else if (key == "fail_execute") {
             state.failExecute = parseCountedError(value, where);
+        } else if (key == "fail_alloc_stmt") {
+            state.failAllocStmt = parseCountedError(value, where);
         } else if (key == "match") {
             state.match = value;
         } else {

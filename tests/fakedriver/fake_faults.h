@@ -81,12 +81,14 @@ struct ControlState {
     long executeDelayMs = 0;
     long deadlock = 0;  // remaining budget
     std::optional<CountedError> failExecute;
+    std::optional<CountedError> failAllocStmt;
     std::string match;
 
     bool matches(std::string_view sql) const { return match.empty() || icontains(sql, match); }
 };
 ControlState readControl(const std::string& path);
-// Takes one from the budget on line `key` (fail_connect, deadlock, fail_execute) under an
+// Takes one from the budget on line `key` (fail_connect, deadlock, fail_execute,
+// fail_alloc_stmt) under an
 // exclusive flock, rewriting the line with the count lowered. Returns the line's value as it
 // was before, or nothing when the budget was absent or already 0.
 std::optional<std::string> consumeControl(const std::string& path, std::string_view key);

@@ -732,6 +732,63 @@ TEST_F(RecoveryFake, OtherConnectionsAreValidatedWithTheProbeQuery) {
     EXPECT_EQ(1u, calls("SQLExecDirect", "INSERT INTO t VALUES (5)").size()) << fake_log();
 }
 
+TEST_F(RecoveryFake, AStatementThatCannotBeAllocatedOnTheNewConnectionTriesAgain) {
+    // The connection is recovered, but the target cannot allocate this statement's new handle:
+    // that call fails 08S01, and the statement stays out of date (never current with a null
+    // handle), so the next call rebuilds it and works.
+    Connection c;
+    connect(c);
+    Statement s(c);
+    ASSERT_OK(s.prepare("SELECT n FROM seq(2)"));
+    bump_epoch(1);
+    EXPECT_EQ("1", c.scalar("SELECT 1"));  // finds the loss, recovers
+    replace_file(control_, "epoch=1\nfail_alloc_stmt=1:HY001:0:[Fake]out of memory\n");
+    Outcome first = s.execute();
+    expect_leading(first, "08S01", {"could not be rebuilt"});
+    s.close();
+    Outcome second = s.execute();
+    EXPECT_TRUE(second.ok()) << second.describe();
+    std::vector<std::string> rows;
+    EXPECT_OK(s.fetch_all(rows));
+    EXPECT_EQ((std::vector<std::string>{"1", "2"}), rows);
+}
+
+TEST_F(RecoveryFake, ALostConnectionIsFreedOnceNoStatementRefersToIt) {
+    // Not kept until SQLDisconnect: a long-lived connection lost again and again would hold
+    // every lost target connection.
+    Connection c;
+    connect(c);
+    Statement s(c);
+    std::vector<std::string> rows;
+    ASSERT_OK(s.query("SELECT n FROM seq(1)", rows));
+    s.close();
+    for (int epoch = 1; epoch <= 3; ++epoch) {
+        bump_epoch(epoch);
+        rows.clear();
+        ASSERT_OK(s.query("SELECT n FROM seq(1)", rows));  // recovers, rebuilds s
+        s.close();
+    }
+    // The three lost connections are gone while c is still connected.
+    EXPECT_EQ(3u, lines_with(fake_log(), " SQLDisconnect ").size()) << fake_log();
+}
+
+TEST_F(RecoveryFake, TheProbeIsBoundedByTheDeadline) {
+    // A server that stops answering must not hold the driver manager's dead check (and this
+    // connection's recovery lock) for longer than RetryDeadline: the probe that does not answer
+    // in time finds the connection dead.
+    Connection a, b;
+    connect(a, "DeadCheck=passive;ProbeQuery=SELECT 1;RetryDeadline=2s;");
+    connect(b, "DeadCheck=passive;ProbeQuery=SELECT 1;LoseAt=execute:before;");
+    EXPECT_EQ("1", b.scalar("SELECT 1"));  // lost and recovered: a must be validated
+    replace_file(control_, "execute_delay_ms=30000\n");
+    auto t0 = std::chrono::steady_clock::now();
+    std::optional<bool> dead = a.dead();
+    auto elapsed = std::chrono::steady_clock::now() - t0;
+    replace_file(control_, "");
+    EXPECT_EQ(std::optional<bool>(true), dead);
+    EXPECT_LT(elapsed, std::chrono::seconds(10)) << "the dead check waited for the server";
+}
+
 // Disabled: known bug. The fake driver's dead check is passive and odbc-retry has no probe query
 // for an unknown driver family, so validation does not find the loss; the statement then fails on
 // the target and should be refused as inside a transaction, but returns SQL_SUCCESS. Tracked in the

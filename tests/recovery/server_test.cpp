@@ -657,6 +657,126 @@ class ServerTest : public ::testing::Test {
         EXPECT_LE(recovered, 1) << "the pool should have dropped the rest at once:\n" << log;
     }
 
+    // ---- hardening: a failed session restore ----
+
+    // Client sessions of the test database on the server, counted through the checker.
+    int server_sessions() {
+        std::string n = checker_->scalar(
+            b_.script == std::string("pg")
+                ? "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                : "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = DATABASE()");
+        return n.empty() ? -1 : std::stoi(n);
+    }
+
+    // A connection whose SessionInitSQL fails after a loss (here: its table was dropped): every
+    // later call fails 08S01 without a crash, leaves no server session behind and never shows
+    // the session SQL in a diagnostic or a log line.
+    void failed_restore_no_crash_no_leak_no_sql() {
+        create_table();
+        const std::string marker = "sekrit-7d41";
+        Connection c;
+        connect(c, "SessionInitSQL={SELECT v FROM " + table_ + " WHERE 'x' <> '" + marker +
+                       "'};RetryBaseDelay=1ms;RetryMaxDelay=1ms;");
+        Statement s(c);
+        std::vector<std::string> got;
+        ASSERT_OK(s.query("SELECT 1", got));
+        s.close();
+        std::string id = session_id(c);
+        ASSERT_OK(checker_->exec("DROP TABLE " + table_));
+        kill_session(id);
+        const int before = server_sessions();
+        std::vector<Outcome> outcomes;
+        for (int i = 0; i < 5; ++i) {
+            got.clear();
+            outcomes.push_back(s.query("SELECT 2", got));
+            s.close();
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));  // past the backoff
+        }
+        for (const Outcome& o : outcomes) {
+            expect_leading(o, {"08S01"}, {});
+            for (const Diag& d : o.diags)
+                EXPECT_FALSE(contains(d.message, marker)) << "session SQL in " << o.describe();
+        }
+        EXPECT_TRUE(contains(outcomes[0].first().message, "SessionInitSQL statement 1"))
+            << outcomes[0].describe();
+        // Calls on the connection itself, without a live target connection: no crash.
+        SQLCHAR name[64] = {};
+        SQLSMALLINT length = 0;
+        SQLRETURN rc = SQLGetInfo(c.handle(), SQL_DBMS_NAME, name, sizeof name, &length);
+        EXPECT_EQ(SQL_ERROR, rc);
+        SQLCHAR native[128] = {};
+        SQLINTEGER native_length = 0;
+        rc = SQLNativeSql(c.handle(), reinterpret_cast<SQLCHAR*>(const_cast<char*>("SELECT 1")),
+                          SQL_NTS, native, sizeof native, &native_length);
+        EXPECT_EQ(SQL_ERROR, rc);
+        EXPECT_EQ(std::optional<bool>(true), c.dead());
+        const int after = server_sessions();
+        EXPECT_LE(after, before) << "sessions left behind by failed restores";
+        std::cout << b_.name << ": sessions before " << before << ", after 5 failed restores "
+                  << after << std::endl;
+        EXPECT_FALSE(contains(read_file(retry_log_), marker)) << read_file(retry_log_);
+        // Once the session can be restored again, the same handles work.
+        create_table();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        got.clear();
+        Outcome o = s.query("SELECT 7", got);
+        EXPECT_TRUE(o.ok()) << o.describe();
+        EXPECT_EQ((std::vector<std::string>{"7"}), got);
+    }
+
+    // Repeated restore failures back off: calls in the backoff fail at once, without a new
+    // connection each.
+    void failed_restore_backs_off() {
+        create_table();
+        Connection c;
+        connect(c, "SessionInitSQL={SELECT v FROM " + table_ +
+                       "};RetryBaseDelay=5s;RetryMaxDelay=10s;");
+        std::string id = session_id(c);
+        ASSERT_OK(checker_->exec("DROP TABLE " + table_));
+        kill_session(id);
+        Statement s(c);
+        std::vector<std::string> got;
+        for (int i = 0; i < 5; ++i) {
+            got.clear();
+            Outcome o = s.query("SELECT 2", got);
+            expect_leading(o, {"08S01"}, {});
+            s.close();
+        }
+        std::string log = read_file(retry_log_);
+        EXPECT_EQ(1, count_of(log, "restoring the session failed")) << log;
+    }
+
+    // In manual-commit, validating a connection (another one to the target was lost) must not
+    // leave it inside a transaction that the probe opened.
+    void probe_opens_no_transaction() {
+        if (b_.script != std::string("pg")) GTEST_SKIP() << "psqlODBC's BEGIN";
+        Connection c, other;
+        connect(c, "ProbeQuery=SELECT 1;");
+        connect(other);
+        std::string id = session_id(c);
+        ASSERT_OK(c.set_autocommit(false));
+        kill(other);
+        EXPECT_EQ("5", other.scalar("SELECT 5"));         // recovers: the target's epoch moves on
+        EXPECT_EQ(std::optional<bool>(false), c.dead());  // validates c with the probe
+        std::string state =
+            checker_->scalar("SELECT state FROM pg_stat_activity WHERE pid = " + id);
+        EXPECT_EQ("idle", state) << "the probe left the session in a transaction";
+    }
+
+    // SQL_ATTR_RESET_CONNECTION (a pooled connection going back to the pool) undoes the
+    // application's settings but keeps SessionInitSQL's.
+    void reset_keeps_session_init() {
+        if (b_.script != std::string("pg")) GTEST_SKIP() << "RESET ALL is PostgreSQL's";
+        Connection c;
+        connect(c, std::string("SessionInitSQL={") + b_.init_set_sql + "};");
+        ASSERT_OK(c.exec(b_.app_set_sql));
+        ASSERT_EQ(b_.app_value, c.scalar(b_.app_show_sql));
+        Outcome reset = c.set_attr(SQL_ATTR_RESET_CONNECTION, SQL_RESET_CONNECTION_YES);
+        ASSERT_TRUE(reset.ok()) << reset.describe();
+        EXPECT_NE(b_.app_value, c.scalar(b_.app_show_sql));
+        EXPECT_EQ(b_.init_value, c.scalar(b_.init_show_sql));
+    }
+
     const Backend& b_;
     Workspace* ws_ = nullptr;
     std::unique_ptr<Connection> checker_;  // made after the workspace
@@ -777,6 +897,11 @@ TEST_F(RecoveryPg, StatementThatKillsItsOwnConnectionIsNotReplayedAgain) {
     EXPECT_LE(count_of(read_file(retry_log_), "recovered connection"), 1) << read_file(retry_log_);
     expect_next_call_works(c, s);
 }
+
+BOTH(FailedRestoreNoCrashNoLeakNoSql, failed_restore_no_crash_no_leak_no_sql)
+BOTH(FailedRestoreBacksOff, failed_restore_backs_off)
+BOTH(ProbeOpensNoTransaction, probe_opens_no_transaction)
+BOTH(ResetKeepsSessionInit, reset_keeps_session_init)
 
 TEST_F(RecoveryPgServer, RestartWhileIdleIsInvisible) {
     restart_while_idle();

@@ -151,10 +151,18 @@ TEST(SecretKeys, PasswordsTokensAndSecretsAreSecret) {
         EXPECT_TRUE(is_secret_key(key)) << key;
 }
 
+// MySQL's multi-factor passwords and other drivers' keys, from the one table of secret keys.
+TEST(SecretKeys, MultiFactorPasswordsAndOtherDriversSecretsAreSecret) {
+    for (const char* key : {"PWD1", "PWD2", "pwd3", "Pass", "api_key", "SSLKeyPassphrase",
+                            "Credentials", "private_key", "PRIV_KEY_FILE_PWD"})
+        EXPECT_TRUE(is_secret_key(key)) << key;
+}
+
 TEST(SecretKeys, OrdinaryKeysAreNotSecret) {
     for (const char* key :
          {"DSN", "UID", "User", "Username", "Server", "Port", "Database", "Driver", "SSLMode",
-          "SSLKey", "KeyFilePath", "TargetDSN", "RetryMaxAttempts", "Description"})
+          "SSLKey", "KeyFilePath", "TargetDSN", "RetryMaxAttempts", "Description", "PWDX",
+          "Passive", "PRIV_KEY_FILE", "SSLCert"})
         EXPECT_FALSE(is_secret_key(key)) << key;
 }
 

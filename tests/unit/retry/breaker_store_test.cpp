@@ -263,5 +263,61 @@ TEST(InProcessStore, ClaimsSlotsByKey) {
     EXPECT_EQ(store.description(), "in-process");
 }
 
+// A full table is bounded in time: a slot unused for the idle time, whose breaker is closed
+// with no failures, goes to a new target; a breaker that is open or counting failures keeps its.
+TEST(InProcessStore, AFullTableGivesUpIdleClosedSlots) {
+    ManualClock clock;
+    InProcessBreakerStore store(2);
+    store.set_reclaim(clock, 10min);
+    std::uint64_t* a = store.state_word(5);
+    std::uint64_t* b = store.state_word(6);
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    *b = 1 << 2;  // one failure counted: still in use
+    EXPECT_EQ(store.state_word(7), nullptr);
+    clock.advance(9min);
+    EXPECT_EQ(store.state_word(7), nullptr);  // not idle long enough
+    clock.advance(2min);
+    EXPECT_EQ(store.state_word(7), a);  // 5's slot: closed and idle for 11 minutes
+    EXPECT_EQ(store.state_word(6), b);  // 6 keeps its slot and its failure
+    EXPECT_EQ(*b, std::uint64_t{1} << 2);
+    // 5 comes back: no slot until one is idle again; 7 used its slot just now.
+    EXPECT_EQ(store.state_word(5), nullptr);
+}
+
+// A breaker made while the table was full gets its state word once a slot is free, and a
+// breaker whose slot was given up finds one again at its next use.
+TEST(InProcessStore, BreakersFindTheirSlotAtEachUse) {
+    ManualClock clock;
+    InProcessBreakerStore store(1);
+    store.set_reclaim(clock, 10min);
+    const BreakerSettings settings{true, 1, 1000ms};
+    CircuitBreaker first(settings, store, 11);
+    CircuitBreaker second(settings, store, 12);
+    EXPECT_TRUE(first.active());
+    EXPECT_FALSE(second.active());
+    clock.advance(11min);
+    EXPECT_TRUE(second.active());
+    second.record_failure(clock.now());
+    EXPECT_EQ(second.state(clock.now()), BreakerState::Open);
+    EXPECT_FALSE(first.active());                               // open: 12 keeps the slot
+    EXPECT_EQ(first.state(clock.now()), BreakerState::Closed);  // and 11 lets everything through
+}
+
+// The shared table gives up idle slots the same way, across mappings.
+TEST_F(SharedStoreTest, AFullSharedTableGivesUpIdleClosedSlots) {
+    ManualClock clock;
+    auto one = open_store(1);
+    auto two = open_store(1);
+    ASSERT_TRUE(one && two);
+    one->set_reclaim(clock, 10min);
+    two->set_reclaim(clock, 10min);
+    ASSERT_NE(one->state_word(1), nullptr);
+    EXPECT_EQ(two->state_word(2), nullptr);
+    clock.advance(10min);
+    EXPECT_NE(two->state_word(2), nullptr);
+    EXPECT_EQ(one->state_word(1), nullptr);
+}
+
 }  // namespace
 }  // namespace odbcretry
