@@ -21,7 +21,7 @@
 # Environment: ORT_JOBS (default 2); ORT_RUN (the temporary database and ini files go under it,
 # and the callgrind profiles in $ORT_RUN/bench-callgrind); ORT_BENCH_CMAKE_ARGS (more cmake
 # arguments, split on spaces); ORT_BENCH_RETRY_KEYS (odbc-retry keys for the retry DSN, e.g.
-# Recovery=no). The run does not fail when a ratio is above its goal (timings on a shared machine
+# OdbcRetryRecovery=no). The run does not fail when a ratio is above its goal (timings on a shared machine
 # are no test); it fails on errors.
 set -euo pipefail
 # shellcheck source=scripts/lib/common.sh

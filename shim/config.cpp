@@ -10,6 +10,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <functional>
 
 namespace odbcretry {
@@ -40,8 +41,8 @@ const std::vector<KeyInfo>& known_keys() {
         {"TargetDriver", "", "text",
          "The real driver: its odbcinst.ini name or the path of its library (instead of "
          "TargetDSN)."},
-        {"LogLevel", "warn", "trace|debug|info|warn|error|off", "What odbc-retry logs."},
-        {"LogFile", "syslog", "syslog|stderr|none|PATH",
+        {"OdbcRetryLogLevel", "warn", "trace|debug|info|warn|error|off", "What odbc-retry logs."},
+        {"OdbcRetryLogFile", "syslog", "syslog|stderr|none|PATH",
          "Where the log goes: syslog (the journal; ident odbc-retry), stderr (the application's "
          "own standard error: an explicit choice, it mixes into the program's output), none, or "
          "the path of a file."},
@@ -81,7 +82,7 @@ const std::vector<KeyInfo>& known_keys() {
          "threshold and cooldown."},
         {"CircuitBreakerCooldown", "5s", "duration",
          "How long an open circuit fails fast before one probe."},
-        {"CircuitBreakerWait", "0", "duration",
+        {"CircuitBreakerWait", "0s", "duration",
          "How long a new connect waits for an open circuit's next probe instead of failing at once "
          "with 08001 (0 = fail at once). A connect that is already retrying, and the recovery of "
          "a lost connection, wait for the probe within their deadline."},
@@ -96,7 +97,8 @@ const std::vector<KeyInfo>& known_keys() {
         {"RetryHangProtection", "yes", "boolean",
          "Translate the deadline into the target's own timeout keys when the application set "
          "none."},
-        {"Recovery", "yes", "boolean", "Recover lost connections under the application's handles."},
+        {"OdbcRetryRecovery", "yes", "boolean",
+         "Recover lost connections under the application's handles."},
         {"ReplayWrites", "never", "never|idempotent",
          "Whether writes may be replayed after a lost connection (idempotent: the DSN's writes are "
          "safe to repeat)."},
@@ -108,9 +110,9 @@ const std::vector<KeyInfo>& known_keys() {
          "rows from the server while they are fetched (FreeTDS and unknown drivers, psqlODBC with "
          "UseDeclareFetch=1, MariaDB with NO_CACHE=1), off where the whole result is in the client "
          "after execute (there is nothing to resume)."},
-        {"SessionInitSQL", "", "statements separated by ';;'",
+        {"OdbcRetrySessionInitSQL", "", "statements separated by ';;'",
          "Statements run after every connect and reconnect."},
-        {"ProbeQuery", "", "text",
+        {"OdbcRetryProbeQuery", "", "text",
          "Cheap query used to validate a connection after a target's epoch changed."},
     };
     return keys;
@@ -138,12 +140,103 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
+const std::vector<KeyRename>& renamed_keys() {
+    static const std::vector<KeyRename> renames = {
+        {"LogLevel", "OdbcRetryLogLevel", true},
+        {"LogFile", "OdbcRetryLogFile", true},
+        {"Recovery", "OdbcRetryRecovery", false},
+        {"SessionInitSQL", "OdbcRetrySessionInitSQL", false},
+        {"ProbeQuery", "OdbcRetryProbeQuery", false},
+    };
+    return renames;
+}
+
+namespace {
+
+constexpr std::string_view kPrefixes[] = {"Retry", "Replay", "Circuit", "Target", "OdbcRetry"};
+
+// Keys of target drivers that begin like ours or lie close to one of ours: never ours, never a
+// near miss. Kept small: only names seen in a supported family.
+constexpr std::string_view kTargetKeys[] = {
+    "target_session_attrs",  // libpq's, passed through by psqlODBC's pqopt and some wrappers
+};
+
+const KeyRename* find_renamed(std::string_view key) {
+    for (const auto& r : renamed_keys())
+        if (iequals(r.old_name, key)) return &r;
+    return nullptr;
+}
+
+bool is_target_key(std::string_view key) {
+    for (std::string_view k : kTargetKeys)
+        if (iequals(k, key)) return true;
+    return false;
+}
+
+}  // namespace
+
 bool is_reserved_key(std::string_view key) {
-    if (find_known(key)) return true;
-    for (std::string_view prefix :
-         {"Retry", "Replay", "Circuit", "Target", "SessionInit", "OdbcRetry"})
+    if (find_known(key) || find_renamed(key)) return true;
+    if (is_target_key(key)) return false;
+    for (std::string_view prefix : kPrefixes)
         if (istarts_with(key, prefix)) return true;
     return false;
+}
+
+const char* canonical_key(std::string_view key) {
+    if (const KeyInfo* k = find_known(key)) return k->name;
+    if (const KeyRename* r = find_renamed(key)) return r->new_name;
+    return nullptr;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    auto low = [](char c) { return std::tolower(static_cast<unsigned char>(c)); };
+    const std::size_t n = a.size(), m = b.size();
+    std::vector<std::size_t> prev2(m + 1), prev(m + 1), cur(m + 1);
+    for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= n; ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= m; ++j) {
+            std::size_t cost = low(a[i - 1]) == low(b[j - 1]) ? 0 : 1;
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+            if (i > 1 && j > 1 && low(a[i - 1]) == low(b[j - 2]) && low(a[i - 2]) == low(b[j - 1]))
+                cur[j] = std::min(cur[j], prev2[j - 2] + 1);
+        }
+        prev2.swap(prev);
+        prev.swap(cur);
+    }
+    return prev[m];
+}
+
+const char* near_miss_of(std::string_view key) {
+    if (canonical_key(key) || is_target_key(key)) return nullptr;
+    // The closest of our names, current or old; an old name stands for the key it became.
+    const char* best = nullptr;
+    std::size_t best_distance = static_cast<std::size_t>(-1);
+    auto consider = [&](const char* name, const char* canonical) {
+        std::size_t d = edit_distance(key, name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = canonical;
+        }
+    };
+    for (const auto& k : known_keys()) consider(k.name, k.name);
+    for (const auto& r : renamed_keys()) consider(r.old_name, r.new_name);
+    if (best_distance <= 2) return best;
+    for (std::string_view prefix : kPrefixes)
+        if (istarts_with(key, prefix)) return best;
+    return nullptr;
+}
+
+std::string format_duration(Millis duration) {
+    long long ms = duration.count();
+    if (ms == 0) return "0s";
+    if (ms % 3600000 == 0) return std::to_string(ms / 3600000) + "h";
+    if (ms % 60000 == 0) return std::to_string(ms / 60000) + "m";
+    if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+    if (ms > 1000 && ms % 100 == 0)
+        return std::to_string(ms / 1000) + "." + std::to_string(ms % 1000 / 100) + "s";
+    return std::to_string(ms) + "ms";
 }
 
 std::optional<Millis> parse_duration(std::string_view text) {
@@ -159,9 +252,9 @@ std::optional<Millis> parse_duration(std::string_view text) {
     if (!end || *end != '\0' || value < 0) return std::nullopt;
     std::string unit = lower(trim(text.substr(i)));
     double ms;
-    if (unit.empty() || unit == "ms")
+    if (unit == "ms")
         ms = value;
-    else if (unit == "s")
+    else if (unit.empty() || unit == "s")
         ms = value * 1000;
     else if (unit == "m" || unit == "min")
         ms = value * 60000;
@@ -188,8 +281,7 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     auto duration = [&](Millis& field) -> std::optional<std::string> {
         auto d = parse_duration(value);
         if (!d)
-            return std::string(
-                "not a duration (use e.g. 250ms, 2s, 1m; a bare number is milliseconds)");
+            return std::string("not a duration (use e.g. 250ms, 2s, 1m; a bare number is seconds)");
         field = *d;
         return std::nullopt;
     };
@@ -226,9 +318,9 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         s.target_driver = std::string(value);
         return std::nullopt;
     }
-    if (name == "LogLevel")
+    if (name == "OdbcRetryLogLevel")
         return one_of(s.log_level, {"trace", "debug", "info", "warn", "error", "off"});
-    if (name == "LogFile") {
+    if (name == "OdbcRetryLogFile") {
         s.log_file = std::string(value);
         return std::nullopt;
     }
@@ -273,10 +365,10 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
     if (name == "RetryRulesTimeout") return rules(s.rules_timeout, ErrorClass::Timeout);
     if (name == "RetryRulesFatal") return rules(s.rules_fatal, ErrorClass::Fatal);
     if (name == "RetryHangProtection") return boolean(s.hang_protection);
-    if (name == "Recovery") return boolean(s.recovery);
+    if (name == "OdbcRetryRecovery") return boolean(s.recovery);
     if (name == "ReplayWrites") return one_of(s.replay_writes, {"never", "idempotent"});
     if (name == "ReplayResumeFetch") return one_of(s.replay_resume_fetch, {"auto", "yes", "no"});
-    if (name == "SessionInitSQL") {
+    if (name == "OdbcRetrySessionInitSQL") {
         s.session_init_sql.clear();
         std::string_view rest = value;
         while (!rest.empty()) {
@@ -288,7 +380,7 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
         }
         return std::nullopt;
     }
-    if (name == "ProbeQuery") {
+    if (name == "OdbcRetryProbeQuery") {
         s.probe_query = std::string(value);
         return std::nullopt;
     }
@@ -364,9 +456,12 @@ int on_global_entry(void* user, const char* section, const char* name, const cha
                                      r->path + " (expected [defaults] or [dsn NAME])"};
         return 0;
     }
-    if (!find_known(name)) {
-        r->error = ConfigError{"HY000", "[odbc-retry] unknown key '" + std::string(name) + "' in " +
-                                            r->path + " [" + std::string(sec) + "]"};
+    if (!canonical_key(name)) {
+        const char* like = near_miss_of(name);
+        r->error = ConfigError{
+            "HY000", "[odbc-retry] unknown key '" + std::string(name) + "' in " + r->path + " [" +
+                         std::string(sec) + "]" +
+                         (like ? "; did you mean " + std::string(like) + "?" : std::string())};
         return 0;
     }
     r->values.push_back({KeyValue{name, value}, source});
@@ -380,18 +475,36 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
     for (const auto& k : known_keys())
         out.values[k.name] = SourcedValue{k.default_value, Source::Default, "default"};
 
+    auto unknown = [&](const std::string& key,
+                       const std::string& origin) -> std::optional<ConfigError> {
+        const char* like = near_miss_of(key);
+        return ConfigError{
+            "HY000", "[odbc-retry] unknown key '" + key + "' (from " + origin + ")" +
+                         (like ? ": did you mean " + std::string(like) + "?" : std::string()) +
+                         " Keys starting with Retry, Replay, Circuit, Target or OdbcRetry, and "
+                         "keys within two letters of one of odbc-retry's, are odbc-retry's; "
+                         "`odbc-retry config --reference` lists them"};
+    };
     auto set = [&](const std::string& key, const std::string& value, Source source,
                    const std::string& origin) -> std::optional<ConfigError> {
         const KeyInfo* info = find_known(key);
         if (!info) {
-            return ConfigError{"HY000", "[odbc-retry] unknown key '" + key + "' (from " + origin +
-                                            "); keys starting with Retry, Replay, Circuit, Target "
-                                            "or SessionInit are reserved for odbc-retry"};
+            const KeyRename* renamed = find_renamed(key);
+            if (!renamed) return unknown(key, origin);
+            info = find_known(renamed->new_name);
+            out.warnings.push_back(
+                "[odbc-retry] key '" + key + "' (from " + origin + ") is deprecated: rename it " +
+                renamed->new_name + " (the old name stops working in the next release)" +
+                (renamed->shared_with_targets && source != Source::GlobalDefaults &&
+                         source != Source::GlobalDsn
+                     ? std::string("; it is taken by odbc-retry, not passed to the target "
+                                   "driver (once ") +
+                           renamed->new_name + " is set, " + key + " goes to the target)"
+                     : std::string()));
         }
         out.values[info->name] = SourcedValue{value, source, origin};
         return std::nullopt;
     };
-
     // 1. the global file
     std::string path;
     if (in.global_file)
@@ -422,18 +535,64 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
                         return e;
     }
 
-    // 2. the section of the driver name in odbcinst.ini: only odbc-retry's keys (Driver, Setup,
-    // CPTimeout, UsageCount, Threading ... belong to the driver manager and are left alone)
-    std::vector<KeyValue> dsn_section;
+    std::vector<KeyValue> dsn_section, driver_section;
+    std::string driver;
     if (!in.dsn.empty() && in.read_odbc_ini) dsn_section = read_odbc_ini_section(in.dsn);
     if (in.read_odbc_ini) {
-        std::string driver = connecting_driver_name(in.connection_string, dsn_section);
-        if (!driver.empty())
-            for (const auto& kv : read_odbcinst_section(driver))
-                if (is_reserved_key(kv.key))
-                    if (auto e = set(kv.key, kv.value, Source::OdbcInstDriver,
-                                     "odbcinst.ini [" + driver + "]"))
-                        return e;
+        driver = connecting_driver_name(in.connection_string, dsn_section);
+        if (!driver.empty()) driver_section = read_odbcinst_section(driver);
+    }
+
+    // Whose a key of odbc.ini, odbcinst.ini or the connection string is. An old name that is
+    // also a target driver's key (LogLevel, LogFile) is ours only while its new name is set
+    // nowhere and its value is one we accept: a LogLevel=6 meant for a Simba-based driver, or
+    // any LogLevel beside an OdbcRetryLogLevel, goes to the target.
+    auto new_name_set = [&](const char* new_name) {
+        const std::vector<KeyValue>* lists[] = {&in.connection_string, &dsn_section,
+                                                &driver_section};
+        for (const auto* list : lists)
+            for (const auto& kv : *list)
+                if (iequals(kv.key, new_name)) return true;
+        if (out.values[new_name].source != Source::Default) return true;  // the global file
+        if (iequals(new_name, "OdbcRetryLogLevel")) {
+            const char* v = std::getenv("ODBC_RETRY_LOG_LEVEL");
+            return v && *v;
+        }
+        if (iequals(new_name, "OdbcRetryLogFile")) {
+            const char* v = std::getenv("ODBC_RETRY_LOG_FILE");
+            return v && *v;
+        }
+        return false;
+    };
+    auto ours_when_shared = [&](const KeyRename& r, std::string_view raw) {
+        if (new_name_set(r.new_name)) return false;
+        std::string_view value = trim(raw);
+        if (iequals(r.new_name, "OdbcRetryLogLevel")) {
+            for (const char* level : {"trace", "debug", "info", "warn", "error", "off"})
+                if (iequals(value, level)) return true;
+            return false;
+        }
+        // OdbcRetryLogFile: one of our sinks, or a path.
+        return iequals(value, "syslog") || iequals(value, "stderr") || iequals(value, "none") ||
+               value.find('/') != std::string_view::npos;
+    };
+    enum class Owner { Ours, Target, Unknown };
+    auto owner_of = [&](const KeyValue& kv) {
+        if (const KeyRename* r = find_renamed(kv.key); r && r->shared_with_targets)
+            return ours_when_shared(*r, kv.value) ? Owner::Ours : Owner::Target;
+        if (canonical_key(kv.key)) return Owner::Ours;
+        if (near_miss_of(kv.key)) return Owner::Unknown;
+        return Owner::Target;
+    };
+
+    // 2. the section of the driver name in odbcinst.ini: only odbc-retry's keys (Driver, Setup,
+    // CPTimeout, UsageCount, Threading ... belong to the driver manager and are left alone)
+    for (const auto& kv : driver_section) {
+        std::string origin = "odbcinst.ini [" + driver + "]";
+        Owner owner = owner_of(kv);
+        if (owner == Owner::Unknown) return unknown(kv.key, origin);
+        if (owner == Owner::Ours)
+            if (auto e = set(kv.key, kv.value, Source::OdbcInstDriver, origin)) return e;
     }
 
     // 3. odbc.ini section of the DSN, then 4. the connection string; later wins
@@ -446,7 +605,9 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
         if (source == Source::OdbcIni &&
             (iequals(kv.key, "Description") || iequals(kv.key, "Setup")))
             return std::nullopt;
-        if (is_reserved_key(kv.key)) return set(kv.key, kv.value, source, origin);
+        Owner owner = owner_of(kv);
+        if (owner == Owner::Unknown) return unknown(kv.key, origin);
+        if (owner == Owner::Ours) return set(kv.key, kv.value, source, origin);
         for (auto& f : forwarded)
             if (iequals(f.key, kv.key)) {
                 f.value = kv.value;
@@ -471,9 +632,11 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& in, ResolvedConfig
 
     // 5. environment overrides for logging
     if (const char* v = std::getenv("ODBC_RETRY_LOG_LEVEL"); v && *v)
-        out.values["LogLevel"] = SourcedValue{v, Source::Environment, "ODBC_RETRY_LOG_LEVEL"};
+        out.values["OdbcRetryLogLevel"] =
+            SourcedValue{v, Source::Environment, "ODBC_RETRY_LOG_LEVEL"};
     if (const char* v = std::getenv("ODBC_RETRY_LOG_FILE"); v && *v)
-        out.values["LogFile"] = SourcedValue{v, Source::Environment, "ODBC_RETRY_LOG_FILE"};
+        out.values["OdbcRetryLogFile"] =
+            SourcedValue{v, Source::Environment, "ODBC_RETRY_LOG_FILE"};
 
     // Apply in documentation order so that errors are reported deterministically.
     for (const auto& k : known_keys()) {

@@ -7,6 +7,14 @@
 // logging the environment (ODBC_RETRY_LOG_LEVEL, ODBC_RETRY_LOG_FILE). A key odbc-retry does not
 // own is forwarded to the target; an unknown key that looks like ours, or a bad value, is an
 // error naming the key, the value and its source.
+//
+// odbc-retry's keys have one namespace: each starts with Retry, Replay, Circuit, Target or
+// OdbcRetry. The unprefixed names of earlier releases (LogLevel, LogFile, Recovery,
+// SessionInitSQL, ProbeQuery) still work for one release, with a deprecation warning. LogLevel
+// and LogFile are also keys of target drivers (Simba-based drivers among others): in odbc.ini,
+// odbcinst.ini and the connection string such an old name is odbc-retry's only while the new
+// name is set nowhere and its value is one odbc-retry accepts (a LogLevel of trace, debug, info,
+// warn, error or off); otherwise it belongs to the target and is forwarded.
 #pragma once
 #include <chrono>
 #include <map>
@@ -75,6 +83,14 @@ struct ConfigError {
     std::string message;   // names the key, the value and its source (secrets masked)
 };
 
+// A name of an earlier release and the key it became.
+struct KeyRename {
+    const char* old_name;
+    const char* new_name;
+    bool shared_with_targets;  // also a key of target drivers (LogLevel, LogFile)
+};
+const std::vector<KeyRename>& renamed_keys();
+
 struct KeyInfo {
     const char* name;
     const char* default_value;
@@ -83,14 +99,23 @@ struct KeyInfo {
 };
 // Every key odbc-retry owns, in documentation order.
 const std::vector<KeyInfo>& known_keys();
-// Whether a key is odbc-retry's (known, or has one of its reserved prefixes).
+// Whether a key is odbc-retry's (known, an old name, or has one of its reserved prefixes).
 bool is_reserved_key(std::string_view key);
+// The canonical name of one of our keys given by its current or old name; nullptr otherwise.
+const char* canonical_key(std::string_view key);
+// For a key that is not ours: the key of ours it looks like a misspelling of (edit distance of
+// at most 2, or one of our prefixes with an unknown rest), or nullptr when it looks like none
+// (or is a known key of a target driver).
+const char* near_miss_of(std::string_view key);
+// Optimal-string-alignment edit distance, case-insensitive.
+std::size_t edit_distance(std::string_view a, std::string_view b);
 
 struct ResolvedConfig {
     Settings settings;
     std::map<std::string, SourcedValue>
-        values;                       // effective value of each of our keys, by canonical name
-    std::vector<KeyValue> forwarded;  // keys for the target, connection string order
+        values;                         // effective value of each of our keys, by canonical name
+    std::vector<KeyValue> forwarded;    // keys for the target, connection string order
+    std::vector<std::string> warnings;  // deprecated names used, one line each (logged at connect)
 };
 
 struct ConfigInputs {
@@ -107,8 +132,11 @@ std::optional<ConfigError> resolve_config(const ConfigInputs& inputs, ResolvedCo
 std::optional<std::string> apply_setting(Settings& settings, std::string_view key,
                                          std::string_view value);
 
-// "250ms", "2s", "1.5s", "1m", "500" (milliseconds). Returns nullopt when malformed.
+// "250ms", "2s", "1.5s", "1m", "1h", "30" (a bare number is seconds). Returns nullopt when
+// malformed.
 std::optional<Millis> parse_duration(std::string_view text);
+// A duration with its unit, as `config` shows it: "250ms", "2s", "1.5s", "0s".
+std::string format_duration(Millis duration);
 std::optional<bool> parse_bool(std::string_view text);
 
 // Reads every key of a DSN's odbc.ini section (through odbcinst), in file order.

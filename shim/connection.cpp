@@ -760,6 +760,7 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     if (auto error = resolve_config(inputs, config_))
         return fail(error->sqlstate.c_str(), error->message);
     configure_logging(config_);
+    for (const auto& warning : config_.warnings) logger().warn("{}", warning);
     const Settings& s = config_.settings;
 
     std::string error;
@@ -1111,8 +1112,8 @@ SQLRETURN Connection::connect_with(const std::vector<KeyValue>& pairs, const std
         const auto& init = config_.settings.session_init_sql;
         for (size_t i = 0; i < init.size(); ++i) {
             std::vector<DiagRecord> records;
-            if (run_sql(init[i], "SessionInitSQL statement " + std::to_string(i + 1), failure,
-                        &records) == SQL_ERROR) {
+            if (run_sql(init[i], "OdbcRetrySessionInitSQL statement " + std::to_string(i + 1),
+                        failure, &records) == SQL_ERROR) {
                 api_->SQLDisconnect(target_);
                 close_target_dbc();
                 diag().set_leading("HY000", "[odbc-retry] " + failure, std::move(records));

@@ -286,7 +286,7 @@ SQLRETURN Connection::restore_session(std::string& failure, std::vector<DiagReco
     // a driver would wrap the SETs in a transaction that the next ROLLBACK undoes.
     const auto& init = config_.settings.session_init_sql;
     for (size_t i = 0; i < init.size(); ++i)
-        if (run_sql(init[i], "SessionInitSQL statement " + std::to_string(i + 1), failure,
+        if (run_sql(init[i], "OdbcRetrySessionInitSQL statement " + std::to_string(i + 1), failure,
                     records) == SQL_ERROR)
             return SQL_ERROR;
     const AttributeValue* autocommit = nullptr;
@@ -294,8 +294,8 @@ SQLRETURN Connection::restore_session(std::string& failure, std::vector<DiagReco
     auto run_sets_before = [&](uint64_t sequence) {
         for (; next_set < sets.size() && sets[next_set].sequence < sequence; ++next_set)
             if (run_sql(sets[next_set].sql,
-                        "the application's SET statement " + std::to_string(next_set + 1),
-                        failure, records) == SQL_ERROR)
+                        "the application's SET statement " + std::to_string(next_set + 1), failure,
+                        records) == SQL_ERROR)
                 return false;
         return true;
     };
@@ -655,8 +655,8 @@ SQLRETURN Connection::reset_connection() {
             // RESET ALL undoes SessionInitSQL's settings too: the next user gets them again.
             const auto& init = config_.settings.session_init_sql;
             for (size_t i = 0; i < init.size(); ++i)
-                if (run_sql(init[i], "SessionInitSQL statement " + std::to_string(i + 1), failure,
-                            nullptr) == SQL_ERROR)
+                if (run_sql(init[i], "OdbcRetrySessionInitSQL statement " + std::to_string(i + 1),
+                            failure, nullptr) == SQL_ERROR)
                     logger().warn("resetting a pooled connection to {}: {}", target_description_,
                                   failure);
         }

@@ -38,6 +38,13 @@ int print_reference() {
     return kExitOk;
 }
 
+// A value as `config` shows it: a duration with its unit ("30" is shown "30s"), a secret masked.
+std::string shown_value(const KeyInfo& k, const std::string& value) {
+    if (std::string_view(k.unit) == "duration")
+        if (auto d = parse_duration(value)) return format_duration(*d);
+    return masked_value(k.name, value);
+}
+
 void print_keys_text(const std::vector<KeyValue>& keys, const std::string& indent) {
     std::size_t width = 0;
     for (const auto& kv : keys) width = std::max(width, kv.key.size());
@@ -122,12 +129,20 @@ int run_config(const std::vector<std::string>& words) {
             Json o = Json::object();
             o["key"] = k.name;
             o["value"] = masked_value(k.name, sv.value);
+            if (std::string_view(k.unit) == "duration")
+                if (auto d = parse_duration(sv.value)) {
+                    o["shown"] = format_duration(*d);
+                    o["milliseconds"] = static_cast<long long>(d->count());
+                }
             o["source"] = to_string(sv.source);
             o["origin"] = sv.origin;
             o["default"] = k.default_value;
             keys.push(o);
         }
         j["settings"] = keys;
+        Json warnings = Json::array();
+        for (const auto& w : view->config.warnings) warnings.push(Json(w));
+        j["warnings"] = warnings;
         j["forwarded"] = keys_json(view->config.forwarded);
         Json t = Json::object();
         t["dsn"] = view->target_dsn.empty() ? Json() : Json(view->target_dsn);
@@ -147,19 +162,23 @@ int run_config(const std::vector<std::string>& words) {
     std::size_t kw = 3, vw = 5;
     for (const KeyInfo& k : known_keys()) {
         kw = std::max(kw, std::string_view(k.name).size());
-        vw = std::max(vw, masked_value(k.name, view->config.values[k.name].value).size());
+        vw = std::max(vw, shown_value(k, view->config.values[k.name].value).size());
     }
     vw = std::min<std::size_t>(vw, 40);
     std::cout << "KEY" << std::string(kw - 3 + 2, ' ') << "VALUE" << std::string(vw - 5 + 2, ' ')
               << "SOURCE\n";
     for (const KeyInfo& k : known_keys()) {
         const SourcedValue& sv = view->config.values[k.name];
-        std::string value = masked_value(k.name, sv.value);
+        std::string value = shown_value(k, sv.value);
         if (value.empty()) value = "-";
         std::string name = k.name;
         std::cout << name << std::string(kw - name.size() + 2, ' ') << value
                   << std::string(value.size() < vw ? vw - value.size() + 2 : 2, ' ') << sv.origin
                   << "\n";
+    }
+    if (!view->config.warnings.empty()) {
+        std::cout << "\nDeprecated:\n";
+        for (const auto& w : view->config.warnings) std::cout << "  " << w << "\n";
     }
     std::cout << "\nTarget: ";
     if (!view->target_dsn.empty()) std::cout << "DSN " << view->target_dsn << ", ";

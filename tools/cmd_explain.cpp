@@ -69,10 +69,10 @@ Outcome outcome(Phase phase, ErrorClass cls, const Settings& s, const RetrySetti
         case Phase::Statement:
             if (cls == ErrorClass::ConnectionLost) {
                 if (!s.recovery)
-                    return {
-                        "returned",
-                        "Recovery=no: the error is returned and the connection reports itself dead "
-                        "(SQL_ATTR_CONNECTION_DEAD), so a pool discards it"};
+                    return {"returned",
+                            "OdbcRetryRecovery=no: the error is returned and the connection "
+                            "reports itself dead "
+                            "(SQL_ATTR_CONNECTION_DEAD), so a pool discards it"};
                 return {"recovered",
                         "the connection is re-established under the application's handles and its "
                         "session restored; "

@@ -208,7 +208,9 @@ std::vector<DiagRecord> diag_records(SQLSMALLINT type, SQLHANDLE handle) {
 
 std::string masked_value(const std::string& key, const std::string& value) {
     if (is_secret_key(key) && !value.empty()) return "***";
-    if (iequals(key, "SessionInitSQL") || iequals(key, "ProbeQuery")) return value;
+    if (iequals(key, "OdbcRetrySessionInitSQL") || iequals(key, "OdbcRetryProbeQuery") ||
+        iequals(key, "SessionInitSQL") || iequals(key, "ProbeQuery"))
+        return value;
     // Connection-string-like values (a DSN's "ConnSettings", "ExtraOptions") may hold secrets.
     if (value.find('=') != std::string::npos) return mask_secrets(value);
     return value;

@@ -53,7 +53,11 @@ struct RemoveAtExit {
     ~RemoveAtExit() { std::remove(temp_path().c_str()); }
 } remove_at_exit;
 
+// LogLevel and LogFile, old names of ours that are also target drivers' keys, are ours or the
+// target's by their value: either is right.
 bool reserved_or_special(const std::string& key) {
+    for (const KeyRename& r : renamed_keys())
+        if (r.shared_with_targets && iequals(key, r.old_name)) return true;
     return is_reserved_key(key) || iequals(key, "DSN") || iequals(key, "DRIVER") ||
            iequals(key, "FILEDSN") || iequals(key, "SAVEFILE");
 }

@@ -272,7 +272,7 @@ class ConfigCommand(unittest.TestCase):
             self.assertEqual(row[3], k["description"])
         names = [k["name"] for k in keys]
         for must in ("TargetDSN", "TargetDriver", "RetryMaxAttempts", "RetryDeadline", "CircuitBreakerThreshold",
-                     "ReplayWrites", "LogLevel"):
+                     "ReplayWrites", "OdbcRetryLogLevel", "OdbcRetryRecovery"):
             self.assertIn(must, names)
 
     def test_reference_matches_the_docs(self):
@@ -284,6 +284,41 @@ class ConfigCommand(unittest.TestCase):
         missing = [line for line in lines if line not in text]
         self.assertEqual(missing, [], "docs/configuration.md lacks these lines of `odbc-retry config --reference`")
 
+    def test_durations_show_their_unit_and_old_names_their_deprecation(self):
+        cs = "DRIVER={ORT Wrapped MariaDB};RetryDeadline=30;CircuitBreakerWait=250ms;Recovery=no"
+        r = tool("config", cs)
+        self.assertEqual(r.returncode, 0, describe(r))
+        # A bare number is seconds, and every duration is shown with its unit.
+        self.assertRegex(r.stdout, r"\nRetryDeadline +30s +connection string\n")
+        self.assertRegex(r.stdout, r"\nCircuitBreakerWait +250ms +connection string\n")
+        self.assertRegex(r.stdout, r"\nRetryBaseDelay +200ms +default\n")
+        self.assertRegex(r.stdout, r"\nCircuitBreakerCooldown +5s +default\n")
+        # The old name still works, under its new name, and is flagged.
+        self.assertRegex(r.stdout, r"\nOdbcRetryRecovery +no +connection string\n")
+        self.assertIn("\nDeprecated:\n", r.stdout)
+        self.assertIn("'Recovery' (from connection string) is deprecated: rename it OdbcRetryRecovery",
+                      r.stdout)
+        r = tool("config", "--json", cs)
+        self.assertEqual(r.returncode, 0, describe(r))
+        j = json.loads(r.stdout)
+        settings = {k["key"]: k for k in j["settings"]}
+        self.assertEqual(settings["RetryDeadline"]["value"], "30")
+        self.assertEqual(settings["RetryDeadline"]["shown"], "30s")
+        self.assertEqual(settings["RetryDeadline"]["milliseconds"], 30000)
+        self.assertEqual(len(j["warnings"]), 1, j["warnings"])
+        self.assertIn("OdbcRetryRecovery", j["warnings"][0])
+        # A target driver's LogLevel is passed on, not taken.
+        r = tool("config", "--json", "DRIVER={ORT Wrapped MariaDB};LogLevel=6")
+        self.assertEqual(r.returncode, 0, describe(r))
+        j = json.loads(r.stdout)
+        self.assertIn({"key": "LogLevel", "value": "6"}, j["forwarded"])
+        self.assertEqual(j["warnings"], [])
+        # A near miss is an error naming the key and the likely one.
+        r = tool("config", "DRIVER={ORT Wrapped MariaDB};Recovry=no")
+        self.assertEqual(r.returncode, 1, describe(r))
+        self.assertIn("unknown key 'Recovry' (from connection string): did you mean OdbcRetryRecovery?",
+                      r.stdout)
+
     def test_driver_section_of_odbcinst_is_a_source(self):
         # scripts/odbc-ini registers odbc-retry as "ORT Wrapped MariaDB" with odbc-retry keys, as
         # an operator registers it under the driver name DSN-less applications use.
@@ -291,7 +326,7 @@ class ConfigCommand(unittest.TestCase):
         self.assertEqual(r.returncode, 0, describe(r))
         self.assertNotIn("sekrit-value", r.stdout)
         self.assertRegex(r.stdout, r"\nTargetDriver +MariaDB +odbcinst\.ini \[ORT Wrapped MariaDB\]\n")
-        self.assertRegex(r.stdout, r"\nSessionInitSQL +SET @ort_wrapped = 'ort_wrapped' +odbcinst\.ini \[ORT Wrapped MariaDB\]\n")
+        self.assertRegex(r.stdout, r"\nOdbcRetrySessionInitSQL +SET @ort_wrapped = 'ort_wrapped' +odbcinst\.ini \[ORT Wrapped MariaDB\]\n")
         self.assertRegex(r.stdout, r"\nRetryMaxAttempts +30 +default\n")
         r = tool("config", "--json", "DRIVER={ORT Wrapped MariaDB};RetryMaxAttempts=3")
         self.assertEqual(r.returncode, 0, describe(r))
@@ -304,7 +339,7 @@ class ConfigCommand(unittest.TestCase):
 
     def test_effective_configuration_and_sources(self):
         with open(ENV.global_config, "w") as f:
-            f.write("[defaults]\nRetryMaxAttempts = 7\nLogLevel = info\n\n[dsn pg_retry]\nRetryMaxDelay = 3s\n")
+            f.write("[defaults]\nRetryMaxAttempts = 7\nOdbcRetryLogLevel = info\n\n[dsn pg_retry]\nRetryMaxDelay = 3s\n")
         try:
             r = tool("config", "DSN=pg_retry;RetryDeadline=5s;PWD=sekrit-value",
                      env={"ODBC_RETRY_LOG_LEVEL": "debug"})
@@ -315,7 +350,7 @@ class ConfigCommand(unittest.TestCase):
             self.assertRegex(r.stdout, r"\nRetryDeadline +5s +connection string\n")
             self.assertRegex(r.stdout, r"\nRetryMaxAttempts +7 +%s \[defaults\]\n" % re.escape(ENV.global_config))
             self.assertRegex(r.stdout, r"\nRetryMaxDelay +3s +%s \[dsn pg_retry\]\n" % re.escape(ENV.global_config))
-            self.assertRegex(r.stdout, r"\nLogLevel +debug +ODBC_RETRY_LOG_LEVEL\n")
+            self.assertRegex(r.stdout, r"\nOdbcRetryLogLevel +debug +ODBC_RETRY_LOG_LEVEL\n")
             self.assertRegex(r.stdout, r"\nRetryBaseDelay +200ms +default\n")
             self.assertIn("family postgres", r.stdout)
             self.assertRegex(r.stdout, r"Password += \*\*\*")

@@ -104,12 +104,16 @@ class ConfigTest : public ::testing::Test {
 
 // ---- parse_duration, parse_bool ------------------------------------------------------------
 
-TEST(ParseDuration, UnitsAndBareMilliseconds) {
+TEST(ParseDuration, UnitsAndBareSeconds) {
     EXPECT_EQ(parse_duration("250ms"), Millis(250));
     EXPECT_EQ(parse_duration("2s"), Millis(2000));
     EXPECT_EQ(parse_duration("1.5s"), Millis(1500));
     EXPECT_EQ(parse_duration("1m"), Millis(60000));
-    EXPECT_EQ(parse_duration("500"), Millis(500));
+    EXPECT_EQ(parse_duration("500ms"), Millis(500));
+    // A bare number is seconds, as login timeouts, CPTimeout and connect_timeout are.
+    EXPECT_EQ(parse_duration("30"), Millis(30000));
+    EXPECT_EQ(parse_duration("0.5"), Millis(500));
+    EXPECT_EQ(parse_duration("1h"), Millis(3600000));
     EXPECT_EQ(parse_duration("0"), Millis(0));
     EXPECT_EQ(parse_duration(" 2s "), Millis(2000));
     EXPECT_EQ(parse_duration("2S"), Millis(2000));
@@ -131,12 +135,59 @@ TEST(ParseBool, AcceptedSpellings) {
 }
 
 TEST(ReservedKeys, OursAndOurPrefixesAreReserved) {
-    for (const char* key : {"TargetDSN", "targetdriver", "LogLevel", "RetryMaxAttempts",
-                            "RetryMaxAtempts", "ReplayWrites", "ReplaySomething",
-                            "CircuitBreakerThreshold", "SessionInitSQL", "Recovery", "ProbeQuery"})
+    for (const char* key :
+         {"TargetDSN", "targetdriver", "LogLevel", "RetryMaxAttempts", "OdbcRetryLogLevel",
+          "OdbcRetryAnything", "RetryMaxAtempts", "ReplayWrites", "ReplaySomething",
+          "CircuitBreakerThreshold", "SessionInitSQL", "Recovery", "ProbeQuery"})
         EXPECT_TRUE(is_reserved_key(key)) << key;
     for (const char* key : {"Server", "Port", "UID", "PWD", "Database", "SSLMode"})
         EXPECT_FALSE(is_reserved_key(key)) << key;
+}
+
+TEST(FormatDuration, ShowsTheUnit) {
+    EXPECT_EQ(format_duration(Millis(0)), "0s");
+    EXPECT_EQ(format_duration(Millis(250)), "250ms");
+    EXPECT_EQ(format_duration(Millis(1500)), "1.5s");
+    EXPECT_EQ(format_duration(Millis(30000)), "30s");
+    EXPECT_EQ(format_duration(Millis(120000)), "2m");
+    EXPECT_EQ(format_duration(Millis(3600000)), "1h");
+    for (long long ms : {0LL, 1LL, 250LL, 1001LL, 1500LL, 30000LL, 90000LL, 3600000LL})
+        EXPECT_EQ(parse_duration(format_duration(Millis(ms))), Millis(ms)) << ms;
+}
+
+// ---- one namespace: new names, old names, near misses ---------------------------------------
+
+TEST(KeyNamespace, EveryKeyHasOneOfOurPrefixes) {
+    for (const KeyInfo& k : known_keys()) {
+        std::string name = k.name;
+        bool prefixed = false;
+        for (const char* prefix : {"Retry", "Replay", "Circuit", "Target", "OdbcRetry"})
+            prefixed = prefixed || name.rfind(prefix, 0) == 0;
+        EXPECT_TRUE(prefixed) << name;
+    }
+    for (const KeyRename& r : renamed_keys()) {
+        EXPECT_STREQ(canonical_key(r.old_name), r.new_name);
+        EXPECT_STREQ(canonical_key(r.new_name), r.new_name);
+    }
+}
+
+TEST(KeyNamespace, NearMissesOfOurKeys) {
+    EXPECT_STREQ(near_miss_of("Recovry"), "OdbcRetryRecovery");
+    EXPECT_STREQ(near_miss_of("LogLevl"), "OdbcRetryLogLevel");
+    EXPECT_STREQ(near_miss_of("RetyMaxAttempts"), "RetryMaxAttempts");
+    EXPECT_STREQ(near_miss_of("CircuitBreakerTreshold"), "CircuitBreakerThreshold");
+    EXPECT_STREQ(near_miss_of("RetryMaxAtempts"), "RetryMaxAttempts");
+    EXPECT_STREQ(near_miss_of("OdbcRetryRecovry"), "OdbcRetryRecovery");
+    EXPECT_NE(near_miss_of("RetrySomethingElse"), nullptr);  // our prefix, unknown rest
+    EXPECT_EQ(near_miss_of("RetryMaxAttempts"), nullptr);    // ours, not a miss
+    EXPECT_EQ(near_miss_of("LogLevel"), nullptr);            // an old name, not a miss
+    // Keys of the target families are never near misses.
+    for (const char* key : {"Server", "Servername", "Port", "UID", "PWD", "Database", "SSLMode",
+                            "UseDeclareFetch", "NO_CACHE", "TDS_Version", "LogPath",
+                            "target_session_attrs", "Debug", "CommLog", "OPTION", "Timeout"})
+        EXPECT_EQ(near_miss_of(key), nullptr) << key;
+    EXPECT_EQ(edit_distance("Recovery", "reCovrey"), 1u);
+    EXPECT_EQ(edit_distance("", "abc"), 3u);
 }
 
 // ---- sources and precedence ----------------------------------------------------------------
@@ -292,8 +343,8 @@ TEST_F(ConfigTest, EnvironmentOverridesLoggingEverywhere) {
                           "[defaults]\nLogLevel=info\n"));
     EXPECT_EQ(c.settings.log_level, "trace");
     EXPECT_EQ(c.settings.log_file, "/tmp/odbc-retry-debug.log");
-    EXPECT_EQ(c.values.at("LogLevel").source, Source::Environment);
-    EXPECT_EQ(c.values.at("LogFile").source, Source::Environment);
+    EXPECT_EQ(c.values.at("OdbcRetryLogLevel").source, Source::Environment);
+    EXPECT_EQ(c.values.at("OdbcRetryLogFile").source, Source::Environment);
 }
 
 TEST_F(ConfigTest, EmptyEnvironmentVariablesAreIgnored) {
@@ -360,6 +411,107 @@ TEST_F(ConfigTest, UnknownReservedKeyInTheConnectionStringNamesKeyAndSource) {
     EXPECT_CONTAINS(e.message, "connection string");
 }
 
+TEST_F(ConfigTest, NewNamesAreTakenWithoutWarnings) {
+    ResolvedConfig c = resolve_ok(inputs(
+        "TargetDSN=pg_direct;OdbcRetryLogLevel=debug;OdbcRetryLogFile=none;"
+        "OdbcRetryRecovery=no;OdbcRetrySessionInitSQL=SET a=1;OdbcRetryProbeQuery=SELECT 1"));
+    EXPECT_EQ(c.settings.log_level, "debug");
+    EXPECT_EQ(c.settings.log_file, "none");
+    EXPECT_FALSE(c.settings.recovery);
+    EXPECT_EQ(c.settings.session_init_sql, std::vector<std::string>{"SET a=1"});
+    EXPECT_EQ(c.settings.probe_query, "SELECT 1");
+    EXPECT_TRUE(c.warnings.empty());
+    EXPECT_TRUE(c.forwarded.empty());
+}
+
+TEST_F(ConfigTest, OldNamesStillWorkWithADeprecationWarning) {
+    ResolvedConfig c =
+        resolve_ok(inputs("TargetDSN=pg_direct;LogLevel=debug;Recovery=no;SessionInitSQL=SET a=1;"
+                          "ProbeQuery=SELECT 1",
+                          "[defaults]\nLogFile=none\n"));
+    EXPECT_EQ(c.settings.log_level, "debug");
+    EXPECT_EQ(c.settings.log_file, "none");
+    EXPECT_FALSE(c.settings.recovery);
+    EXPECT_EQ(c.settings.session_init_sql, std::vector<std::string>{"SET a=1"});
+    EXPECT_EQ(c.settings.probe_query, "SELECT 1");
+    EXPECT_EQ(c.values.at("OdbcRetryRecovery").source, Source::ConnectionString);
+    EXPECT_EQ(c.values.count("Recovery"), 0u);
+    EXPECT_TRUE(c.forwarded.empty());
+    ASSERT_EQ(c.warnings.size(), 5u);
+    std::string all;
+    for (const auto& w : c.warnings) all += w + "\n";
+    for (const char* text :
+         {"'Recovery' (from connection string) is deprecated: rename it OdbcRetryRecovery",
+          "'LogLevel' (from connection string) is deprecated: rename it OdbcRetryLogLevel",
+          "'LogFile' (from", "odbc-retry.ini [defaults]) is deprecated", "OdbcRetrySessionInitSQL",
+          "OdbcRetryProbeQuery", "not passed to the target"})
+        EXPECT_CONTAINS(all, text);
+}
+
+// LogLevel and LogFile are also keys of target drivers (LogLevel=0..6 of Simba-based drivers):
+// the old name is ours only when its value is one of ours and the new name is set nowhere.
+TEST_F(ConfigTest, ATargetsLogLevelIsForwardedNotTaken) {
+    ResolvedConfig c = resolve_ok(inputs("TargetDSN=pg_direct;LogLevel=6;LogFile=simba.log"));
+    EXPECT_EQ(c.settings.log_level, "warn");
+    EXPECT_EQ(c.settings.log_file, "syslog");
+    ASSERT_EQ(c.forwarded.size(), 2u);
+    EXPECT_EQ(c.forwarded[0].key, "LogLevel");
+    EXPECT_EQ(c.forwarded[0].value, "6");
+    EXPECT_EQ(c.forwarded[1].key, "LogFile");
+    EXPECT_TRUE(c.warnings.empty());
+
+    // Once the new name is set, in any source, the old one is the target's whatever its value.
+    c = resolve_ok(
+        inputs("TargetDSN=pg_direct;LogLevel=debug", "[defaults]\nOdbcRetryLogLevel=info\n"));
+    EXPECT_EQ(c.settings.log_level, "info");
+    ASSERT_EQ(c.forwarded.size(), 1u);
+    EXPECT_EQ(c.forwarded[0].value, "debug");
+    c = resolve_ok(inputs("LogLevel=debug;TargetDSN=pg_direct;OdbcRetryLogLevel=error"));
+    EXPECT_EQ(c.settings.log_level, "error");
+    ASSERT_EQ(c.forwarded.size(), 1u);
+    EXPECT_EQ(c.forwarded[0].key, "LogLevel");
+    ScopedEnv level("ODBC_RETRY_LOG_LEVEL", "trace");
+    c = resolve_ok(inputs("TargetDSN=pg_direct;LogLevel=debug"));
+    ASSERT_EQ(c.forwarded.size(), 1u);
+    EXPECT_EQ(c.settings.log_level, "trace");
+}
+
+TEST_F(ConfigTest, NearMissesAreErrorsNamingKeySourceAndTheLikelyKey) {
+    struct Case {
+        const char* pair;
+        const char* likely;
+    };
+    for (const Case& c :
+         {Case{"Recovry=no", "OdbcRetryRecovery"}, Case{"LogLevl=info", "OdbcRetryLogLevel"},
+          Case{"RetyDeadline=5s", "RetryDeadline"},
+          Case{"OdbcRetryLogLvel=info", "OdbcRetryLogLevel"},
+          Case{"SessionInitSQLs=SET a=1", "OdbcRetrySessionInitSQL"},
+          Case{"ReplayWrite=never", "ReplayWrites"}}) {
+        ConfigError e = resolve_error(inputs(std::string("TargetDSN=pg_direct;") + c.pair));
+        std::string key(c.pair, std::string_view(c.pair).find('='));
+        EXPECT_EQ(e.sqlstate, "HY000") << c.pair;
+        EXPECT_CONTAINS(e.message, "unknown key '" + key + "'");
+        EXPECT_CONTAINS(e.message, "connection string");
+        EXPECT_CONTAINS(e.message, std::string("did you mean ") + c.likely + "?");
+    }
+    // The global file: the likely key too.
+    ConfigError e = resolve_error(inputs("TargetDSN=pg_direct", "[defaults]\nRecovry=no\n"));
+    EXPECT_CONTAINS(e.message, "did you mean OdbcRetryRecovery?");
+    // A target's key that looks like ours is forwarded.
+    ResolvedConfig c = resolve_ok(inputs("TargetDSN=pg_direct;target_session_attrs=read-write"));
+    ASSERT_EQ(c.forwarded.size(), 1u);
+}
+
+TEST_F(ConfigTest, BareDurationsAreSeconds) {
+    ResolvedConfig c = resolve_ok(
+        inputs("TargetDSN=pg_direct;RetryDeadline=30;RetryBaseDelay=0.2;CircuitBreakerCooldown=5"));
+    EXPECT_EQ(c.settings.retry_deadline, Millis(30000));
+    EXPECT_EQ(c.settings.retry_base_delay, Millis(200));
+    EXPECT_EQ(c.settings.circuit_breaker_cooldown, Millis(5000));
+    ConfigError e = resolve_error(inputs("TargetDSN=pg_direct;RetryDeadline=soon"));
+    EXPECT_CONTAINS(e.message, "a bare number is seconds");
+}
+
 TEST_F(ConfigTest, UnknownKeyInTheGlobalFileNamesKeyFileAndSection) {
     ConfigError e = resolve_error(inputs("TargetDSN=pg_direct", "[defaults]\nRetryMaxAtempts=3\n"));
     EXPECT_EQ(e.sqlstate, "HY000");
@@ -400,7 +552,7 @@ TEST_F(ConfigTest, BadValueInTheConnectionStringNamesKeyValueAndSource) {
         {"RetryMultiplier=0.5", "RetryMultiplier", "0.5"},
         {"RetryBudget=10:x", "RetryBudget", "10:x"},
         {"ReplayWrites=always", "ReplayWrites", "always"},
-        {"LogLevel=chatty", "LogLevel", "chatty"},
+        {"OdbcRetryLogLevel=chatty", "OdbcRetryLogLevel", "chatty"},
     };
     for (const Case& c : cases) {
         ConfigError e = resolve_error(inputs(std::string("TargetDSN=pg_direct;") + c.pair));
