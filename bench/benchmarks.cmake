@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # odbc_retry_bench: odbc-retry against the target driver alone, side by side (see
 # odbc_retry_bench.cpp; bench/run.sh builds it in Release and runs it).
 # Needs Debian's libbenchmark-dev, the driver manager (unixodbc-dev) and libsqliteodbc.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the benchmarks print when an ODBC call fails: the first records of a handle, one line.
 #pragma once
 #include <sql.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc_retry_bench: what odbc-retry costs on calls that succeed ("the hot path is free").
 //
 // Every case runs twice per round in one process, through the driver manager: once on a DSN of

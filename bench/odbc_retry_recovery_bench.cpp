@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc_retry_recovery_bench: how long an application waits after a PostgreSQL restart, through
 // odbc-retry (transparent recovery) and through psqlODBC alone (the application reconnects).
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Builds odbc_retry_bench (Release, in build-bench/) and runs it: odbc-retry against the SQLite
 # ODBC driver alone, side by side in one process, with the ratio retry/direct per case at the end.
 #   bench/run.sh                 1,000,000 rows, 100,000 executions, median of 7 rounds (~1-2 min)

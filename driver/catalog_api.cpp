@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Catalog functions: each passes its text arguments, in order, to one core method.
 // SQLSpecialColumns takes its identifier type first, so it passes it as the first number.
 #include "driver/gateway.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Connecting, and what a connection reports about itself.
 #include "driver/gateway.h"
 

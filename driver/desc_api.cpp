@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Descriptors, explicit and implicit.
 #include "driver/gateway.h"
 

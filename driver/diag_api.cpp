@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Diagnostics: the target's records first, then odbc-retry's own.
 #include "driver/gateway.h"
 

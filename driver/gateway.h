@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one way into odbc-retry from the C ABI.
 //
 // Every entry point finds its handle in the registry (a wrong or freed handle gets

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Preparing, executing, parameters and results.
 #include "driver/gateway.h"
 

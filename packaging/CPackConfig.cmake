@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Packages: .deb, .rpm and .tar.gz with the driver library, the odbc-retry command, the ini
 # templates, the settings file /etc/odbc-retry.ini and the docs. Included by the top-level
 # CMakeLists.txt.

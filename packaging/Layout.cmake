@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Where the packages put the driver library, whatever CMAKE_INSTALL_PREFIX says (that one is for
 # `cmake --install`). Included by the top-level CMakeLists.txt before the directories that install.
 #

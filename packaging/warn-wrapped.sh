@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Before removal: names, on standard error, what still goes through odbc-retry in the system's
 # ini files and stops working once the library is gone: DSNs of odbc.ini whose Driver is
 # "ODBC Retry" (or the library itself), and odbcinst.ini entries under another name whose Driver

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry's configuration: which keys it owns, their defaults, where each value came from.
 //
 // Sources, weakest first: built-in defaults, [defaults] of the global file, [dsn NAME] of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ODBC connection strings: "KEY=value;KEY={value with ; and }} inside};..."
 #pragma once
 #include <optional>

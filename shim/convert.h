@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Calling a target function in the other text encoding than the application's.
 #pragma once
 #include <string>

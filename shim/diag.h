@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Diagnostics of one odbc-retry handle.
 //
 // The target's records are not copied on the way through: SQLGetDiagRec for record n asks the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Glue between the configuration and the retry pieces in shim/retry/: the policy of a
 // connection, its classifier, and the log lines of every decision.
 #pragma once

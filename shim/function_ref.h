@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A non-owning reference to a callable, for handing "do the call again" to cold retry paths
 // without a template per call site and without allocating (std::function may allocate).
 #pragma once

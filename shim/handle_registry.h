@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Handle validation without locks.
 //
 // Every handle odbc-retry gives out is the address of a slot in one region reserved at start-up

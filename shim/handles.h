@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The application's handles: odbc-retry objects that own the target driver's handles.
 //
 // Env owns one target environment per target library it has connected through. Connection owns

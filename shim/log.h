@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry's log: spdlog, process-wide, configured by the first connection that names a level
 // or file (LogLevel, LogFile; ODBC_RETRY_LOG_LEVEL / ODBC_RETRY_LOG_FILE override). Nothing here
 // runs on a call that succeeds; every text that could hold a secret is masked before it is logged.

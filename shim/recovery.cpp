@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recovery of lost connections under the application's handles, and the journal it replays.
 //
 // A connection is lost when a call fails with the class connection_lost. The connection is then

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The replay decision: after a lost connection was re-established, may the call that failed be
 // issued again without any chance of running a write twice? Pure, so that every row of the
 // contract in docs/error-contract.md is a unit test.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Small facts about SQL text, found without parsing it fully: only what retry and replay
 // decisions need. Quotes, identifiers in double quotes or backticks, dollar-quoted strings and
 // comments are skipped, the way the target's dialect writes them.

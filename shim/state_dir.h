@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-user directories where odbc-retry keeps state shared between processes (the circuit
 // breaker table, the per-process stats files): checked before a file is created in them.
 #pragma once

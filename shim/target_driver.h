@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A loaded target driver library and its function table.
 //
 // Owns: the dlopen handle of one library (never closed: drivers keep threads and atexit handlers

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What all connections to one target (one server and database through one driver) share in a
 // process: the retry budget, the circuit breaker (whose state may live in a file shared by every
 // process on the host), the target's epoch (bumped when a connection to it is lost, so that the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Strings crossing the ABI in either encoding: the application's A (UTF-8 bytes) or W (UTF-16
 // SQLWCHAR) form. A shim method receives an InText/OutText and calls the target's matching form
 // with the application's own pointers; only when the target lacks that form does it convert.

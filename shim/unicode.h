@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // UTF-8 <-> UTF-16 (SQLWCHAR, as unixODBC defines it) for calling a target that lacks the A or
 // the W form of a function. Invalid input is replaced (U+FFFD), never rejected or crashed on.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the odbc-retry command: argument parsing, exit codes, JSON output.
 #pragma once
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry check: is a data source healthy? For health checks, init containers, deploy
 // scripts: connect, run a probe query, report, exit 0 or 1; with --wait, until healthy or the
 // timeout.

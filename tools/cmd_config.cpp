@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry config: the effective configuration of a data source, with the source of every
 // value; `config --reference`: the table of every key, in Markdown.
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry explain: how an error would be classified, by which rule, and what the
 // application would see, under a DSN's effective configuration and driver family.
 #include <cctype>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry install / uninstall: registers the driver ("ODBC Retry") in odbcinst.ini through
 // the odbcinst API, idempotently.
 #include <ini.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry stats: the counters of every process on this host that uses odbc-retry, per target,
 // as a table, JSON, or Prometheus text (for node_exporter's textfile collector).
 #include <dirent.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry wrap / unwrap: put an existing DSN (or, with --driver, every connection made by a
 // driver's name) behind odbc-retry without losing any of its keys, and take it back out. The
 // files are edited as text (ini_text.h): every line the change does not concern stays as it

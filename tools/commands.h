@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The subcommands of odbc-retry. Each takes the words after its name and returns an exit code
 // (cli.h); a bad command line throws UsageError.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tools/dsn_view.h"
 
 #include "shim/connstr.h"

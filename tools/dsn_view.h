@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A data source as odbc-retry would see it at connect: its effective configuration (every
 // source resolved) and its target driver and family. Used by `config` and `explain`.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An ini file (odbc.ini, odbcinst.ini) edited as text: every line that is not changed stays
 // byte for byte as it was (comments, blank lines, spacing, the order of sections and keys), so
 // that a diff of the file shows only the sections that wrap and unwrap change. The odbcinst API

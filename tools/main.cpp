@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // odbc-retry: the command-line tool of the odbc-retry ODBC driver.
 #include <exception>
 #include <iostream>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "tools/odbc_util.h"
 
 #include <odbcinst.h>

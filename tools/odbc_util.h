@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ODBC and odbcinst helpers of the odbc-retry command: ini files through the odbcinst API,
 // driver lookup, diagnostic records.
 #pragma once

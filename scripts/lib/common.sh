@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # Helpers shared by the scripts in scripts/ (not meant for tests: tests source env.sh).
 # Sourcing this also sources env.sh.
@@ -16,7 +17,7 @@ die() {
 
 # Prints the comment block at the top of script $1 (after the shebang) as its help text.
 print_help() {
-  awk 'NR == 1 { next } /^# shellcheck/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+  awk 'NR == 1 { next } /^# (shellcheck|SPDX-License-Identifier)/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
 }
 
 # Milliseconds since the epoch, for timings.

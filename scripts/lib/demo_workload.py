@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The demo's workload: what odbc-retry lets an unchanged application survive.
 
 Run by scripts/demo with Debian's /usr/bin/python3 (pyodbc) after the private PostgreSQL server

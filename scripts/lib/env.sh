@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 # The project's runtime environment. Sourced (never executed) by the scripts in scripts/ and by
 # tests; it only sets and exports variables, so it is safe under `set -euo pipefail`.

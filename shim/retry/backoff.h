@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How long to wait before the next attempt: a growth curve (exponential, linear, fixed) capped at
 // `max`, spread by jitter so that many clients do not retry in step.
 //

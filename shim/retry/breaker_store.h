@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where circuit breakers keep their state: a fixed table of slots, one per target, keyed by a
 // 64-bit hash of the target. Each slot holds the breaker's 64-bit state word (see
 // circuit_breaker.h), updated only with lock-free atomics (std::atomic_ref), so that a process

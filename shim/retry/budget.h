@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry budget of one target, as gRPC's retry throttling (A6, "Throttling Retry Attempts"):
 // a token bucket that starts full at max_tokens; every failed attempt of a retryable class takes
 // one token, every success gives back token_ratio tokens (never above max_tokens); a retry is

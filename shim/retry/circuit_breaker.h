@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The circuit breaker of one target: stop hammering a server that is down.
 //
 //   closed     attempts go through; `failure_threshold` consecutive failures open it

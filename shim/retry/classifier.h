@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Classification of a target's failure: which ErrorClass a set of diagnostic records belongs to.
 //
 // Classification is data. A Rule matches a record by SQLSTATE (exact, or a 2-character class),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Time, injected: the retry pieces never read the system clock or sleep directly, so that unit
 // tests run exactly and without sleeping.
 //

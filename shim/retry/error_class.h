@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The five classes every failure of the target is sorted into, and sets of them.
 //
 // Pure values, no state: usable from any thread.

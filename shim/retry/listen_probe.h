@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ending a connect backoff early when the server is back (RetryWakeOnListen).
 //
 // While a server restarts, every connect attempt fails at once with "connection refused", and the

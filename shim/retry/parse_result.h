@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A parsed value or the message saying why the text was rejected (C++20 has no std::expected).
 #pragma once
 #include <optional>

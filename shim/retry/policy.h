@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry decision for ONE call (a connect, a statement, a commit): whether to try again and
 // after how long. Ties together the pieces that stay separate (as in Envoy and gRPC): the error
 // class (classifier.h), the delay curve (backoff.h), the per-target budget (budget.h) and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The random source of backoff jitter, injected so that tests are exact.
 #pragma once
 #include <cstddef>

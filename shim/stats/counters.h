@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-target counters behind `odbc-retry stats`, and the table that names them.
 //
 // TargetCounters is a plain struct of lock-free 64-bit atomics. It is placed in the process's

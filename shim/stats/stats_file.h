@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-process stats files: how every process that uses odbc-retry publishes its per-target
 // counters, budget and breaker without any cost on the hot path, and how `odbc-retry stats`
 // reads them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What `odbc-retry stats` shows per target: the stats of every live process that uses it and
 // the retired totals of those that have exited, added up (so every counter is monotonic).
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Chaos test through pyodbc with unixODBC connection pooling on (ctest label chaos).
 
 The workload of tests/chaos/chaos_test.cpp, the way a Python application writes it: every

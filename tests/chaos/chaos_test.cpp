@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Chaos test (ctest label chaos): N threads, each with its own connection through odbc-retry,
 // run a mixed workload while tests/chaos/killer.sh kills the server's sessions at random every
 // 200-600 ms and restarts the server 2 or 3 times. Afterwards a direct connection (the target

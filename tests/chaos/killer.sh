@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The chaos tests' killer: for SECONDS seconds, kills sessions of the test user on one of the
 # project's servers at random every 200-600 ms, and restarts that server a few times (2 or 3)
 # at random moments spread over the run. Leaves the server running when it ends.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TCP socket of the test process bound to a free port on 127.0.0.1, listening only when told:
 // until then the kernel refuses connects to it, as for a stopped server.
 #pragma once

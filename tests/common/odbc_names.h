@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Names of ODBC return codes for test messages, shared by the test harnesses.
 #pragma once
 #include <sql.h>

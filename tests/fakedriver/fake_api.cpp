@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exported ODBC entry points of libodbcfake.so (A and W), nothing else.
 //
 // Every entry point goes through gateway(): it finds the handle in the registry (a bad handle

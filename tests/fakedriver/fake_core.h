@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake driver's behaviour, one function per ODBC operation. Entry points in fake_api.cpp
 // validate and lock the handle, convert W text to UTF-8 and call these; they throw SqlError for
 // a failure and return SQL_SUCCESS, SQL_SUCCESS_WITH_INFO or SQL_NO_DATA otherwise.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fault script: connection-string keys, process-wide budgets and the control file.
 // README.md documents every key and the control file format.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake driver's handles, their registry and the event log.
 //
 // Locking: an Env's calls hold Env::mutex; a Dbc's calls, and the calls on its statements and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ODBC C headers as the fake driver sees them.
 //
 // The project builds with -fvisibility=hidden. The entry points defined in fake_api.cpp take

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The fake's tiny SQL dialect and its in-memory databases.
 //
 // Statements understood (keywords and names case-insensitive, an optional trailing ';'):

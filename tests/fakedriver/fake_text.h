@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Text helpers of the fake driver: errors, UTF-8/UTF-16, application buffers, connection strings.
 #pragma once
 

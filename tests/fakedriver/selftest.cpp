@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Self-test of libodbcfake.so: loads it with dlopen(RTLD_NOW | RTLD_LOCAL), as odbc-retry loads
 // a target driver, and calls it only through a table of dlsym'd functions.
 #include <dlfcn.h>

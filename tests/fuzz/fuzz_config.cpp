@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: odbc-retry's configuration (shim/config.h) and the parsers of its values.
 //
 // One input is split (FuzzedDataProvider) into a DSN name, an application connection string, a

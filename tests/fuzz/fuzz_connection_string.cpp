@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: ODBC connection strings (shim/connstr.h).
 //
 // Invariants, for any input x:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bad input through the driver manager: handles the application got wrong, odbc-retry DSNs that
 // are misconfigured, malformed connection strings; and the ways of connecting that must work
 // (SQLConnect with and without UID/PWD, SQLDriverConnect with DSN= or DRIVER=), with an output

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Real clients through odbc-retry: the same workload through a direct DSN and through its
 odbc-retry DSN must give identical results.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Connecting the way applications do, compared with the driver alone.
 //
 // Each test makes one kind of connect call (and a few calls after it) on the direct DSN and on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The differential harness: run one sequence of ODBC calls through a direct DSN and through its
 // odbc-retry DSN, record every output of every call into a transcript, and compare.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The differential suite: every test runs the same ODBC calls through a direct DSN and through
 // its odbc-retry DSN and asserts that everything the application can observe is identical.
 // See differential.h for what is recorded; ctest runs one backend per label (sqlite, pg, mariadb).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the integration tests: the runtime-environment check, text helpers,
 // transcripts with a readable diff, and a few small ODBC helpers.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Threads through odbc-retry (ctest label threads; also built with ThreadSanitizer in build-tsan):
 //  - 8 threads, each with its own connection through sqlite_retry (a database file per thread)
 //    and then through pg_retry, running prepared inserts and selects and checking every result;

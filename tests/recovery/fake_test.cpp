@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lost connections with the scripted test driver (libodbcfake.so) behind odbc-retry, through the
 // unixODBC driver manager: every row of the recovery table in docs/error-contract.md that a real
 // server cannot be made to do on cue. Deterministic, no server (label sqlite).

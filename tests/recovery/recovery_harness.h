@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the recovery tests (tests/recovery/): lost connections, recovery under the
 // application's handles, replay decisions and pool discard, seen through the unixODBC driver
 // manager as an application sees them.

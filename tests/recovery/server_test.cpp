@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Lost connections on real servers: psqlODBC + PostgreSQL and MariaDB Connector/ODBC + MariaDB,
 // each behind odbc-retry (the pg_retry and maria_retry DSNs), through the unixODBC driver manager.
 //

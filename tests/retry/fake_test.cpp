@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry engine against the scripted test driver (libodbcfake.so), through the driver manager:
 // fast, deterministic counts of what odbc-retry did, read from the fake's own event log (every
 // call the target received) and from odbc-retry's log (every retry decision). No server needed

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the retry integration tests (tests/retry/).
 //
 // Everything goes through the unixODBC driver manager, as an application would. Each test runs

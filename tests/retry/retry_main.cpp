@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // main() of the retry integration tests. The binary is also its own helper program, for what
 // needs a second process (a circuit breaker shared between processes):
 //

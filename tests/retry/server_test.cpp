@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry engine against the real PostgreSQL and MariaDB servers (started by scripts/pg and
 // scripts/mariadb) with the real drivers (psqlODBC, MariaDB Connector/ODBC), through the driver
 // manager. Each scenario runs for both servers:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry engine with the real SQLite ODBC driver: a statement that finds the database locked
 // ("database is locked", HY000 / 5) in autocommit did not run and is run again.
 #include "retry_harness.h"

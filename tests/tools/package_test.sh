@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The packages, installed for real: builds a tree with the default prefix (the packages install
 # under /usr whatever it is), makes the .deb, .rpm and .tar.gz with CPack and a second .deb and
 # .rpm with a higher release (the upgrade), and checks
@@ -39,7 +40,7 @@ while (($#)); do
       shift
       ;;
     -h | --help)
-      awk 'NR == 1 { next } /^# shellcheck/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+      awk 'NR == 1 { next } /^# (shellcheck|SPDX-License-Identifier)/ { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
       exit 0
       ;;
     *)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The per-process stats files behind `odbc-retry stats`: published by TargetState in the
 // writer process, read, summed and cleaned up by another. Every writer here is a real separate
 // process (fork), as in production; no servers are needed.

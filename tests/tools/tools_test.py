@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the odbc-retry command against the real servers.
 
 usage: tools_test.py --tool PATH --driver PATH [--fake PATH] [--source DIR]

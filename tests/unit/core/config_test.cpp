@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Configuration: where each value comes from, which source wins, and the errors for bad input.
 //
 // Every test names its global file through ConfigInputs.global_file (or ODBC_RETRY_CONFIG), so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Connection strings: parsing, formatting back, and masking secrets before anything is shown.
 #include <gtest/gtest.h>
 

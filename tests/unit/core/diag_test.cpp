@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // DiagArea: the target's records first, then odbc-retry's own, in either encoding.
 //
 // The target is a table of functions written here (A forms, W forms, or both), reading records

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Handle validation: any pointer can be checked without touching memory it does not own.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The log file: private to its owner, never opened through a symbolic link.
 #include <gtest/gtest.h>
 

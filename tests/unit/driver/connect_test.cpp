@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Connecting through libodbcretry.so: every way a connect can be refused gets SQL_ERROR with one
 // clear [odbc-retry] record, and the connection handle stays usable.
 #include <dlfcn.h>

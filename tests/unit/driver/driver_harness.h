@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Calling libodbcretry.so the way a driver manager does: dlopen(RTLD_NOW | RTLD_LOCAL), every
 // entry point through dlsym, no driver manager in between.
 //

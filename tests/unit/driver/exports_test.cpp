@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What libodbcretry.so shows the dynamic linker: the ODBC entry points and nothing else, no
 // dependency on a driver manager, and its own calls bound inside it (-Bsymbolic).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libodbcretry.so in front of the scripted fake driver: what the application sees through
 // odbc-retry is what it sees with the fake alone (results, return codes, diagnostics), and the
 // fake's calls to its own exported functions stay inside the fake.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every exported function, given a handle that is not a live handle of the kind it expects,
 // returns SQL_INVALID_HANDLE and touches nothing; null output pointers get an error, not a crash.
 #include <algorithm>

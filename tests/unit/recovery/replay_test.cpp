@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // decide_replay(): one test per row of the recovery table in docs/error-contract.md
 // ("Lost connections: recovery and replay"), then the edge cases between the rows.
 #include <gtest/gtest.h>

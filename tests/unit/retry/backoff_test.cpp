@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Every backoff curve and jitter, exactly, with a scripted random source.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The shared breaker table: two mappings in one process, two processes (fork), repair of a bad
 // file. Each test works in its own temporary directory.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry budget (gRPC retry throttling): exhaustion, refill, parsing, threads.
 #include <gtest/gtest.h>
 

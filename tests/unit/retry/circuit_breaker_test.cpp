@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Circuit breaker transitions, the probe and its lease, with times passed in.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Classification of what the real drivers report. The texts are the measured ones of
 // shared driver-errors.md (psqlODBC 13.02, MariaDB Connector/ODBC 3.1.15, sqliteodbc 0.9998,
 // FreeTDS 1.3.17); "…" in that document is filled in with libpq's usual wording.

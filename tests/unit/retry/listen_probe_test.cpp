@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // RetryWakeOnListen: the backoff wait that ends when the server's port accepts again
 // (wait_out_backoff, with an injected clock and a scripted probe), and the TCP probe itself
 // against a socket of this process on loopback.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The retry decision of one call: attempts, classes per phase, deadline trimming, budget,
 // breaker, cancel, and the give-up message. Manual clock, scripted random: exact, no sleeping.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // parse_rules: the syntax of the user's rule keys, and its error messages.
 #include <gtest/gtest.h>
 
