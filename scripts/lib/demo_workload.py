@@ -105,7 +105,10 @@ def show_stats():
         return
     say("4. odbc-retry stats: what odbc-retry did for this process, per target")
     sys.stdout.flush()
-    subprocess.run([tool, "stats"], check=False, timeout=30)
+    args = [tool, "stats"]
+    if os.environ.get("ODBC_RETRY_STATE_DIR"):
+        args += ["--state-dir", os.environ["ODBC_RETRY_STATE_DIR"]]
+    subprocess.run(args, check=False, timeout=30)
 
 
 def main():
