@@ -185,6 +185,10 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         if (SQLRETURN r = catch_up(*this, nullptr); r != SQL_SUCCESS) return r;
     }
     if (SQLRETURN r = need_target(); r != SQL_SUCCESS) return r;
+    // Known to be lost already (a pool's dead check found it): whatever the dead target answers
+    // to this attribute, it is the loss that answers (psqlODBC: HY000/217 for an isolation
+    // change it could not send). The attribute is set again on the recovered session.
+    const bool known_lost = lost_.load(std::memory_order_relaxed);
     ReplayFacts commit_facts;
     commit_facts.call = ReplayCall::Commit;
     commit_facts.autocommit = false;
@@ -208,8 +212,9 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         // (Copies first: the target's dead check in classify_failure clears its records.)
         diag().capture_target(diag_source());
         std::vector<DiagRecord> records = diag().records_snapshot(diag_source());
-        if (classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls ==
-            ErrorClass::ConnectionLost) {
+        if (known_lost ||
+            classify_failure(records, Phase::Statement, target_, SQL_HANDLE_DBC).cls ==
+                ErrorClass::ConnectionLost) {
             if (commits) {
                 commit_facts.not_sent = not_sent(records);
                 commit_verdict = decide_replay(commit_facts);

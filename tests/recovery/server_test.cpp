@@ -952,10 +952,10 @@ BOTH(SetInManualCommitSurvivesALoss, set_in_manual_commit_survives)
 TEST_F(RecoveryPg, AttributesSetWhileLostApplyAfterTheJournal) {
     attributes_set_while_lost(false);
 }
-// Fails today: with the loss already known, SQLSetConnectAttr still goes to the dead target;
-// psqlODBC answers HY000 "ISOLATION change request to the server error" without calling its
-// connection dead, so the application gets that error and the attribute is never applied.
-TEST_F(RecoveryPg, DISABLED_AttributesSetWhileKnownLostApplyAfterTheJournal) {
+// With the loss already known, SQLSetConnectAttr reaches the dead target, and psqlODBC answers
+// HY000 "ISOLATION change request to the server error" without calling its connection dead:
+// that answer is the loss, so the attribute is set again on the recovered session.
+TEST_F(RecoveryPg, AttributesSetWhileKnownLostApplyAfterTheJournal) {
     attributes_set_while_lost(true);
 }
 BOTH(ResetWhileLostLeavesTheNextUserACleanSession, [this] { reset_while_lost(false); })
