@@ -308,7 +308,10 @@ std::optional<std::string> apply_setting(Settings& s, std::string_view key, std:
                 return std::nullopt;
             }
         std::string list;
-        for (const char* c : choices) list += (list.empty() ? "" : ", ") + std::string(c);
+        for (const char* c : choices) {
+            if (!list.empty()) list += ", ";
+            list += c;
+        }
         return "not one of: " + list;
     };
     if (name == "TargetDSN") {

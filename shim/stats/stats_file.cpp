@@ -511,8 +511,10 @@ std::string format_retired(const std::vector<TargetStats>& targets) {
                       static_cast<unsigned long long>(t.breaker_key_hash), t.breaker_threshold,
                       static_cast<long long>(t.breaker_cooldown.count()));
         out += head;
-        for (std::size_t i = 0; i < kCounterCount; ++i)
-            out += (i ? "," : "") + std::to_string(t.counters[i]);
+        for (std::size_t i = 0; i < kCounterCount; ++i) {
+            if (i) out += ',';
+            out += std::to_string(t.counters[i]);
+        }
         out += '\t';
         for (char c : t.key) out += (c == '\n' || c == '\r') ? ' ' : c;
         out += '\n';

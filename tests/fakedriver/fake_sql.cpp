@@ -192,7 +192,8 @@ class Parser {
     }
 
     static long long toInteger(const std::string& digits, bool negative, const Token& t) {
-        std::string text = (negative ? "-" : "") + digits;
+        std::string text = negative ? "-" : "";
+        text += digits;
         long long value = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
         if (ec != std::errc() || end != text.data() + text.size()) {
