@@ -324,43 +324,40 @@ SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input, SQLHANDLE* o
             });
     }
     if (type == SQL_HANDLE_STMT || type == SQL_HANDLE_DESC) {
-        return gateway<Dbc>("SQLAllocHandle", input, Kind::Dbc,
-                            [&](Dbc& dbc, Call& call) -> SQLRETURN {
-                                if (output == nullptr)
-                                    fail("HY009", 0, "[Fake]Invalid use of null pointer");
-                                if (!dbc.connected) fail("08003", 0, "[Fake]Connection not open");
-                                if (type == SQL_HANDLE_STMT && !dbc.faults.controlPath.empty() &&
-                                    readControl(dbc.faults.controlPath).failAllocStmt) {
-                                    if (auto spec = consumeControl(dbc.faults.controlPath,
-                                                                   "fail_alloc_stmt"))
-                                        throw SqlError{
-                                            parseCountedError(*spec, "fail_alloc_stmt").record};
-                                }
-                                if (type == SQL_HANDLE_STMT) {
-                                    auto stmt = std::make_unique<Stmt>(&dbc);
-                                    dbc.statements.push_back(stmt.get());
-                                    try {
-                                        registerHandle(stmt.get());
-                                    } catch (...) {
-                                        dbc.statements.pop_back();
-                                        throw;
-                                    }
-                                    call.arg("new", "stmt=" + std::to_string(stmt->id));
-                                    *output = stmt.release();
-                                } else {
-                                    auto desc = std::make_unique<Desc>(&dbc);
-                                    dbc.descriptors.push_back(desc.get());
-                                    try {
-                                        registerHandle(desc.get());
-                                    } catch (...) {
-                                        dbc.descriptors.pop_back();
-                                        throw;
-                                    }
-                                    call.arg("new", "desc=" + std::to_string(desc->id));
-                                    *output = desc.release();
-                                }
-                                return SQL_SUCCESS;
-                            });
+        return gateway<Dbc>(
+            "SQLAllocHandle", input, Kind::Dbc, [&](Dbc& dbc, Call& call) -> SQLRETURN {
+                if (output == nullptr) fail("HY009", 0, "[Fake]Invalid use of null pointer");
+                if (!dbc.connected) fail("08003", 0, "[Fake]Connection not open");
+                if (type == SQL_HANDLE_STMT && !dbc.faults.controlPath.empty() &&
+                    readControl(dbc.faults.controlPath).failAllocStmt) {
+                    if (auto spec = consumeControl(dbc.faults.controlPath, "fail_alloc_stmt"))
+                        throw SqlError{parseCountedError(*spec, "fail_alloc_stmt").record};
+                }
+                if (type == SQL_HANDLE_STMT) {
+                    auto stmt = std::make_unique<Stmt>(&dbc);
+                    dbc.statements.push_back(stmt.get());
+                    try {
+                        registerHandle(stmt.get());
+                    } catch (...) {
+                        dbc.statements.pop_back();
+                        throw;
+                    }
+                    call.arg("new", "stmt=" + std::to_string(stmt->id));
+                    *output = stmt.release();
+                } else {
+                    auto desc = std::make_unique<Desc>(&dbc);
+                    dbc.descriptors.push_back(desc.get());
+                    try {
+                        registerHandle(desc.get());
+                    } catch (...) {
+                        dbc.descriptors.pop_back();
+                        throw;
+                    }
+                    call.arg("new", "desc=" + std::to_string(desc->id));
+                    *output = desc.release();
+                }
+                return SQL_SUCCESS;
+            });
     }
     return SQL_ERROR;
 }
