@@ -34,12 +34,10 @@ TEST_P(Differential, CatalogFunctions) {
         for (bool wide : {false, true}) {
             const Fetch how = wide ? Fetch::WChar : Fetch::Char;
             const char* w = wide ? "W" : "";
-            // Catalog arguments: nullptr means NULL; the W form gets the same text in UTF-16.
-            struct Arg {
-                const char* text;
-            };
-            auto call = [&](const char* name, std::vector<const char*> args, auto&& a_fn,
-                            auto&& w_fn) {
+            // Calls `body(fn, statement, args)` with the A function and its text arguments, or
+            // (wide) the W function and the same texts in UTF-16; nullptr stands for NULL.
+            auto call = [&](const char* name, std::vector<const char*> args, auto* a_fn, auto* w_fn,
+                            auto&& body) {
                 Stmt s(r);
                 std::vector<WString> wargs;
                 std::vector<SQLWCHAR*> wptrs;
@@ -53,7 +51,7 @@ TEST_P(Differential, CatalogFunctions) {
                     wptrs.push_back(args[i] ? wargs[i].data() : nullptr);
                     aptrs.push_back(reinterpret_cast<SQLCHAR*>(const_cast<char*>(args[i])));
                 }
-                SQLRETURN rc = wide ? w_fn(s.h, wptrs) : a_fn(s.h, aptrs);
+                SQLRETURN rc = wide ? body(w_fn, s.h, wptrs) : body(a_fn, s.h, aptrs);
                 const std::string what = fmt("%s%s(%s)", name, w, shown.c_str());
                 wide ? r.w_st(what, rc, s) : r.st(what, rc, s);
                 if (SQL_SUCCEEDED(rc)) {
@@ -63,159 +61,77 @@ TEST_P(Differential, CatalogFunctions) {
                 }
             };
             const std::string pattern = "ort\\_cat%\\_" + std::string(r.b.name);
-            call(
-                "SQLTables", {nullptr, nullptr, pattern.c_str(), "TABLE"},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTables(s, a[0], SQL_NTS, a[1], SQL_NTS, a[2], SQL_NTS, a[3], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTablesW(s, a[0], SQL_NTS, a[1], SQL_NTS, a[2], SQL_NTS, a[3],
-                                      SQL_NTS);
-                });
-            call(
-                "SQLTables", {"", "", "", "%"},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTables(s, a[0], SQL_NTS, a[1], SQL_NTS, a[2], SQL_NTS, a[3], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTablesW(s, a[0], SQL_NTS, a[1], SQL_NTS, a[2], SQL_NTS, a[3],
-                                      SQL_NTS);
-                });
-            call(
-                "SQLTables", {nullptr, nullptr, parent.c_str(), nullptr},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTables(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTablesW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0);
-                });
-            call(
-                "SQLColumns", {nullptr, nullptr, parent.c_str(), "%"},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLColumns(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLColumnsW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
-                });
-            call(
-                "SQLColumns", {nullptr, nullptr, child.c_str(), "c\\_note"},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLColumns(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLColumnsW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
-                });
-            call(
-                "SQLPrimaryKeys", {nullptr, nullptr, parent.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLPrimaryKeys(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLPrimaryKeysW(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
-                });
-            call(
-                "SQLForeignKeys",
-                {nullptr, nullptr, parent.c_str(), nullptr, nullptr, child.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLForeignKeys(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0, a[4], 0,
-                                          a[5], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLForeignKeysW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0, a[4], 0,
-                                           a[5], SQL_NTS);
-                });
-            call(
-                "SQLForeignKeys", {nullptr, nullptr, parent.c_str(), nullptr, nullptr, nullptr},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLForeignKeys(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0, a[4], 0,
-                                          a[5], 0);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLForeignKeysW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0, a[4], 0,
-                                           a[5], 0);
-                });
-            call(
-                "SQLForeignKeys", {nullptr, nullptr, nullptr, nullptr, nullptr, child.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLForeignKeys(s, a[0], 0, a[1], 0, a[2], 0, a[3], 0, a[4], 0, a[5],
-                                          SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLForeignKeysW(s, a[0], 0, a[1], 0, a[2], 0, a[3], 0, a[4], 0, a[5],
-                                           SQL_NTS);
-                });
-            call(
-                "SQLStatistics(ALL)", {nullptr, nullptr, child.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLStatistics(s, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_INDEX_ALL,
-                                         SQL_QUICK);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLStatisticsW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_INDEX_ALL,
-                                          SQL_QUICK);
-                });
-            call(
-                "SQLStatistics(UNIQUE)", {nullptr, nullptr, child.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLStatistics(s, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_INDEX_UNIQUE,
-                                         SQL_ENSURE);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLStatisticsW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_INDEX_UNIQUE,
-                                          SQL_ENSURE);
-                });
-            call(
-                "SQLSpecialColumns(BEST_ROWID)", {nullptr, nullptr, parent.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLSpecialColumns(s, SQL_BEST_ROWID, a[0], 0, a[1], 0, a[2], SQL_NTS,
-                                             SQL_SCOPE_SESSION, SQL_NULLABLE);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLSpecialColumnsW(s, SQL_BEST_ROWID, a[0], 0, a[1], 0, a[2], SQL_NTS,
-                                              SQL_SCOPE_SESSION, SQL_NULLABLE);
-                });
-            call(
-                "SQLSpecialColumns(ROWVER)", {nullptr, nullptr, parent.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLSpecialColumns(s, SQL_ROWVER, a[0], 0, a[1], 0, a[2], SQL_NTS,
-                                             SQL_SCOPE_CURROW, SQL_NO_NULLS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLSpecialColumnsW(s, SQL_ROWVER, a[0], 0, a[1], 0, a[2], SQL_NTS,
-                                              SQL_SCOPE_CURROW, SQL_NO_NULLS);
-                });
-            call(
-                "SQLProcedures", {nullptr, nullptr, proc.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLProcedures(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLProceduresW(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
-                });
-            call(
-                "SQLProcedureColumns", {nullptr, nullptr, proc.c_str(), nullptr},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLProcedureColumns(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLProcedureColumnsW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0);
-                });
-            call(
-                "SQLTablePrivileges", {nullptr, nullptr, parent.c_str()},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTablePrivileges(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLTablePrivilegesW(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
-                });
-            call(
-                "SQLColumnPrivileges", {nullptr, nullptr, parent.c_str(), "%"},
-                [](SQLHSTMT s, auto& a) {
-                    return SQLColumnPrivileges(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
-                },
-                [](SQLHSTMT s, auto& a) {
-                    return SQLColumnPrivilegesW(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
-                });
+            call("SQLTables", {nullptr, nullptr, pattern.c_str(), "TABLE"}, SQLTables, SQLTablesW,
+                 [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], SQL_NTS, a[1], SQL_NTS, a[2], SQL_NTS, a[3], SQL_NTS);
+                 });
+            call("SQLTables", {"", "", "", "%"}, SQLTables, SQLTablesW,
+                 [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], SQL_NTS, a[1], SQL_NTS, a[2], SQL_NTS, a[3], SQL_NTS);
+                 });
+            call("SQLTables", {nullptr, nullptr, parent.c_str(), nullptr}, SQLTables, SQLTablesW,
+                 [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0);
+                 });
+            call("SQLColumns", {nullptr, nullptr, parent.c_str(), "%"}, SQLColumns, SQLColumnsW,
+                 [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
+                 });
+            call("SQLColumns", {nullptr, nullptr, child.c_str(), "c\\_note"}, SQLColumns,
+                 SQLColumnsW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
+                 });
+            call("SQLPrimaryKeys", {nullptr, nullptr, parent.c_str()}, SQLPrimaryKeys,
+                 SQLPrimaryKeysW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
+                 });
+            call("SQLForeignKeys",
+                 {nullptr, nullptr, parent.c_str(), nullptr, nullptr, child.c_str()},
+                 SQLForeignKeys, SQLForeignKeysW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0, a[4], 0, a[5], SQL_NTS);
+                 });
+            call("SQLForeignKeys", {nullptr, nullptr, parent.c_str(), nullptr, nullptr, nullptr},
+                 SQLForeignKeys, SQLForeignKeysW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0, a[4], 0, a[5], 0);
+                 });
+            call("SQLForeignKeys", {nullptr, nullptr, nullptr, nullptr, nullptr, child.c_str()},
+                 SQLForeignKeys, SQLForeignKeysW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], 0, a[3], 0, a[4], 0, a[5], SQL_NTS);
+                 });
+            call("SQLStatistics(ALL)", {nullptr, nullptr, child.c_str()}, SQLStatistics,
+                 SQLStatisticsW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_INDEX_ALL, SQL_QUICK);
+                 });
+            call("SQLStatistics(UNIQUE)", {nullptr, nullptr, child.c_str()}, SQLStatistics,
+                 SQLStatisticsW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_INDEX_UNIQUE, SQL_ENSURE);
+                 });
+            call("SQLSpecialColumns(BEST_ROWID)", {nullptr, nullptr, parent.c_str()},
+                 SQLSpecialColumns, SQLSpecialColumnsW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, SQL_BEST_ROWID, a[0], 0, a[1], 0, a[2], SQL_NTS,
+                               SQL_SCOPE_SESSION, SQL_NULLABLE);
+                 });
+            call("SQLSpecialColumns(ROWVER)", {nullptr, nullptr, parent.c_str()}, SQLSpecialColumns,
+                 SQLSpecialColumnsW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, SQL_ROWVER, a[0], 0, a[1], 0, a[2], SQL_NTS, SQL_SCOPE_CURROW,
+                               SQL_NO_NULLS);
+                 });
+            call("SQLProcedures", {nullptr, nullptr, proc.c_str()}, SQLProcedures, SQLProceduresW,
+                 [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
+                 });
+            call("SQLProcedureColumns", {nullptr, nullptr, proc.c_str(), nullptr},
+                 SQLProcedureColumns, SQLProcedureColumnsW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], 0);
+                 });
+            call("SQLTablePrivileges", {nullptr, nullptr, parent.c_str()}, SQLTablePrivileges,
+                 SQLTablePrivilegesW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS);
+                 });
+            call("SQLColumnPrivileges", {nullptr, nullptr, parent.c_str(), "%"},
+                 SQLColumnPrivileges, SQLColumnPrivilegesW, [](auto fn, SQLHSTMT s, auto& a) {
+                     return fn(s, a[0], 0, a[1], 0, a[2], SQL_NTS, a[3], SQL_NTS);
+                 });
             for (SQLSMALLINT type :
                  {SQL_ALL_TYPES, SQL_VARCHAR, SQL_INTEGER, SQL_TYPE_TIMESTAMP, SQL_WVARCHAR}) {
                 Stmt s(r);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // The differential suite (see differential.h and differential_fixture.h): result sets of common
 // types, bulk fetch (row-wise and column-wise), scrolling, several result sets, row counts.
+#include <utility>
+
 #include "differential_fixture.h"
 
 using namespace ort_it;
@@ -69,25 +71,15 @@ TEST_P(Differential, ResultSetTypes) {
             r.note(fmt("  rows=%ld", static_cast<long>(count)));
         }
         const std::string select = "SELECT * FROM " + t + " ORDER BY c_id";
-        {
+        // Run with SQLExecDirect and SQLExecDirectW, read as text of that width, then natively.
+        const std::pair<bool, Fetch> reads[] = {{false, Fetch::Char},
+                                                {true, Fetch::WChar},
+                                                {false, Fetch::Native},
+                                                {true, Fetch::Native}};
+        for (auto [wide, how] : reads) {
             Stmt s(r);
-            r.exec(s, select);
-            r.dump_result(s, Fetch::Char);
-        }
-        {
-            Stmt s(r);
-            r.execw(s, select);
-            r.dump_result(s, Fetch::WChar);
-        }
-        {
-            Stmt s(r);
-            r.exec(s, select);
-            r.dump_result(s, Fetch::Native);
-        }
-        {
-            Stmt s(r);
-            r.execw(s, select);
-            r.dump_result(s, Fetch::Native);
+            wide ? r.execw(s, select) : r.exec(s, select);
+            r.dump_result(s, how);
         }
         {
             // Non-ASCII text in small pieces, and binary in pieces.
