@@ -610,6 +610,9 @@ bool retire_stats_file(const std::string& path, int known_fd) {
                         totals.push_back(e);
                         continue;
                     }
+                    // Most recently folded last: the oldest are the first to go below.
+                    std::rotate(it, it + 1, totals.end());
+                    it = totals.end() - 1;
                     for (std::size_t i = 0; i < kCounterCount; ++i)
                         it->counters[i] += e.counters[i];
                     if (e.breaker_mode == BreakerMode::Shared ||
@@ -621,6 +624,10 @@ bool retire_stats_file(const std::string& path, int known_fd) {
                     }
                     it->family = e.family;
                 }
+                if (totals.size() > kRetiredTargetsMax)
+                    totals.erase(totals.begin(),
+                                 totals.begin() + static_cast<std::ptrdiff_t>(totals.size() -
+                                                                              kRetiredTargetsMax));
                 const std::string final_path = directory + "/" + std::string(kRetiredFileName);
                 const std::string temp = final_path + ".tmp";
                 int out = ::open(temp.c_str(),

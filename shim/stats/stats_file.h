@@ -212,7 +212,13 @@ StatsScan scan_stats(const std::string& directory, const ScanOptions& options = 
 // fold happen once. The retired line keeps the target's breaker key hash, so `stats` shows the
 // state of a shared breaker in the table whoever opened it, after every process of the target
 // has exited.
+//
+// The file is bounded: it keeps the kRetiredTargetsMax targets folded most recently, in the order
+// they were last folded (oldest first), and drops the oldest beyond that. A dropped target's
+// series disappears from `stats`; should it come back, its counters start again from zero, which
+// a Prometheus rate() reads as a counter reset.
 inline constexpr std::string_view kRetiredFileName = "retired-v1";
+inline constexpr std::size_t kRetiredTargetsMax = 1024;
 // Folds the stats file at `path` into its directory's retired totals and removes it (when
 // `known_fd` >= 0, only if the path is still that open file). False when it was not done
 // (already retired by another, unreadable, or not a stats file of this format).

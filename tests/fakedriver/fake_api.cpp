@@ -20,6 +20,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <new>
 
@@ -32,6 +36,40 @@ namespace {
 // Depth of entry-point calls on this thread: 1 for a call from outside, 2 for SQLExecDirect's
 // calls of SQLPrepare/SQLExecute. Only calls from outside are logged.
 thread_local int t_depth = 0;
+
+// Statements inside a held SQLCancel (CancelHoldMs), each with whether a free of it is waiting.
+struct CancelHolds {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::map<const Stmt*, bool> inside;
+};
+CancelHolds& cancelHolds() {
+    static auto* holds = new CancelHolds;  // never destroyed: entry points may run at exit
+    return *holds;
+}
+
+// Holds SQLCancel inside the driver for up to `ms`, or until a free of the statement wakes it.
+void holdCancel(const Stmt* s, long ms) {
+    auto& h = cancelHolds();
+    std::unique_lock lock(h.mutex);
+    h.inside[s] = false;
+    h.changed.wait_for(lock, std::chrono::milliseconds(ms), [&] { return h.inside[s]; });
+    h.inside.erase(s);
+    h.changed.notify_all();
+}
+
+// SQLFreeHandle of a statement inside a held SQLCancel: the caller freed a handle that another
+// thread is still using. Lets the cancel leave first (so the fake itself stays sound) and says so.
+bool waitOutCancel(const Stmt* s) {
+    auto& h = cancelHolds();
+    std::unique_lock lock(h.mutex);
+    auto it = h.inside.find(s);
+    if (it == h.inside.end()) return false;
+    it->second = true;
+    h.changed.notify_all();
+    h.changed.wait(lock, [&] { return h.inside.find(s) == h.inside.end(); });
+    return true;
+}
 
 struct Depth {
     Depth() { ++t_depth; }
@@ -410,6 +448,8 @@ SQLRETURN SQL_API SQLFreeHandle(SQLSMALLINT type, SQLHANDLE handle) {
             case Kind::Stmt: {
                 Stmt* stmt = static_cast<Stmt*>(h);
                 Dbc* dbc = stmt->dbc;
+                if (waitOutCancel(stmt))
+                    dbc->log("SQLFreeHandle " + label + " FREED-DURING-CANCEL");
                 std::unique_lock lock(dbc->mutex);
                 done(dbc, SQL_SUCCESS);
                 freeStatement(stmt);
@@ -679,6 +719,10 @@ SQLRETURN SQL_API SQLCancel(SQLHSTMT hstmt) {
     if (t_depth == 1) {
         appendLogLine(s->dbc->logPath,
                       logLine("SQLCancel", handleLabel(*s), Call{}, SQL_SUCCESS, nullptr));
+    }
+    if (long hold = s->dbc->faults.cancelHoldMs; hold > 0) {
+        appendLogLine(s->dbc->logPath, "SQLCancel " + handleLabel(*s) + " HOLDING");
+        holdCancel(s, hold);
     }
     return SQL_SUCCESS;
 }

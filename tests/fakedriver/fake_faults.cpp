@@ -184,6 +184,8 @@ FaultConfig FaultConfig::fromKeys(const KeyValues& keys) {
             f.connectDelayMs = nonNegative(value, key);
         } else if (k == "executedelayms") {
             f.executeDelayMs = nonNegative(value, key);
+        } else if (k == "cancelholdms") {
+            f.cancelHoldMs = nonNegative(value, key);
         } else if (k == "loseat") {
             f.loseAt = parseLoseSpec(value);
             f.loseAtText = value;

@@ -48,6 +48,10 @@ struct FaultConfig {
     std::string failConnectText;
     long connectDelayMs = 0;
     long executeDelayMs = 0;
+    // SQLCancel stays inside the driver this long (woken early when the statement is freed, which
+    // the event log then reports as a free during a cancel): shows whether a caller can free a
+    // statement handle while another thread is cancelling it.
+    long cancelHoldMs = 0;
 
     std::optional<LoseSpec> loseAt;
     std::string loseAtText;

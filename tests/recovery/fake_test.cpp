@@ -212,6 +212,33 @@ TEST_F(RecoveryFake, AStatementWhoseRebuildIsLostIsRebuiltOnTheNextConnection) {
     expect_next_call_works(s);
 }
 
+TEST_F(RecoveryFake, ACancelOnAnotherThreadNeverMeetsAStatementItsRebuildFreed) {
+    // Statement s still holds its handle on the lost connection when another statement recovers
+    // it. One thread cancels s (the fake keeps SQLCancel inside the driver for a while) while
+    // this thread's next call on s rebuilds it on the new connection, which frees the old handle:
+    // the free must wait for the cancel to leave the driver, never happen inside it.
+    Connection c;
+    connect(c, "CancelHoldMs=1500;");
+    Statement s(c), other(c);
+    ASSERT_OK(s.exec("SELECT n FROM seq(1)"));
+    ASSERT_OK(s.close());
+    bump_epoch(1);
+    std::vector<std::string> rows;
+    ASSERT_OK(other.query("SELECT n FROM seq(1)", rows));  // recovers the connection
+    std::thread canceller([&] { SQLCancel(s.handle()); });
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!contains(fake_log(), " HOLDING") && std::chrono::steady_clock::now() < give_up)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const bool held = contains(fake_log(), " HOLDING");
+    rows.clear();
+    Outcome o = s.query("SELECT n FROM seq(2)", rows);  // rebuilds s: frees its old handle
+    canceller.join();
+    ASSERT_TRUE(held) << "the cancel never reached the driver\n" << fake_log();
+    EXPECT_TRUE(o.ok()) << o.describe();
+    EXPECT_EQ((std::vector<std::string>{"1", "2"}), rows);
+    EXPECT_FALSE(contains(fake_log(), "FREED-DURING-CANCEL")) << fake_log();
+}
+
 TEST_F(RecoveryFake, LossAfterExecuteOfAReadIsReplayed) {
     Connection c;
     connect(c, "LoseAt=execute:after;");

@@ -356,6 +356,42 @@ TEST(StatsFile, ForeignFilesAreSkippedOrRemoved) {
     EXPECT_FALSE(fs::exists(temp));
 }
 
+TEST(StatsFile, RetiredTotalsKeepTheTargetsFoldedMostRecently) {
+    // A host that has seen more targets than the retired file keeps (a database per tenant,
+    // years of test runs): the least recently folded go first, a target folded again moves last.
+    TempDir dir;
+    {
+        std::ofstream out(dir.path() + "/" + std::string(kRetiredFileName));
+        out << "# written by the test\n";
+        for (std::size_t i = 0; i < kRetiredTargetsMax; ++i) {
+            out << "4\t0\t0000000000000000\t0\t0\t";
+            for (std::size_t c = 0; c < kCounterCount; ++c) out << (c ? "," : "") << (c ? 0 : 7);
+            out << "\tgeneric://old-" << i << ":1/d\n";
+        }
+    }
+    Child a(dir.path(), [] {
+        for (const char* key : {"generic://old-5:1/d", "generic://new:1/d"})
+            target_state(key, DriverFamily::Generic, settings_with(0, false))
+                .counters()
+                .connects.fetch_add(1, std::memory_order_relaxed);
+    });
+    a.exit_normally();
+    std::vector<TargetStats> retired = read_retired(dir.path());
+    ASSERT_EQ(retired.size(), kRetiredTargetsMax);
+    EXPECT_EQ(retired.front().key, "generic://old-1:1/d");  // old-0 was the oldest: dropped
+    std::size_t old5 = retired.size(), fresh = retired.size();
+    for (std::size_t i = 0; i < retired.size(); ++i) {
+        if (retired[i].key == "generic://old-5:1/d") old5 = i;
+        if (retired[i].key == "generic://new:1/d") fresh = i;
+    }
+    ASSERT_LT(old5, retired.size());
+    ASSERT_LT(fresh, retired.size());
+    EXPECT_GE(old5, retired.size() - 2);  // folded again: among the last two
+    EXPECT_GE(fresh, retired.size() - 2);
+    EXPECT_EQ(retired[old5].counters[index_of("connects")], 8u);
+    EXPECT_EQ(retired[fresh].counters[index_of("connects")], 1u);
+}
+
 TEST(StatsFile, LongKeysAreCut) {
     TempDir dir;
     const std::string key = "postgres://" + std::string(1000, 'h') + ":1/d";
