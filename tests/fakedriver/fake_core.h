@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The fake driver's behaviour, one function per ODBC operation. Entry points in fake_api.cpp
 // validate and lock the handle, convert W text to UTF-8 and call these; they throw SqlError for
-// a failure and return SQL_SUCCESS, SQL_SUCCESS_WITH_INFO or SQL_NO_DATA otherwise.
+// a failure and return SQL_SUCCESS, SQL_SUCCESS_WITH_INFO or SQL_NO_DATA otherwise. They are
+// defined by handle kind in the files named at each group below; fake_fate.h (lost connections,
+// deadlocks, server time) and fake_values.h (cells and parameters) hold what those files share.
 #pragma once
 
 #include <string>
@@ -23,7 +25,7 @@ struct Call {
     void arg(std::string_view key, long long value) { arg(key, std::to_string(value)); }
 };
 
-// Adds a warning record and returns SQL_SUCCESS_WITH_INFO.
+// Adds a warning record and returns SQL_SUCCESS_WITH_INFO (fake_diag.cpp).
 SQLRETURN warn(Diag& diag, const char* sqlstate, const std::string& message);
 
 // Copies text to an application buffer; 01004 when truncated. Len is the length type of the
@@ -40,14 +42,14 @@ SQLRETURN putText(Diag& diag, std::string_view text, void* buffer, long capacity
     return SQL_SUCCESS;
 }
 
-// "SQL_ATTR_AUTOCOMMIT" and the like, or the number, for the event log.
+// "SQL_ATTR_AUTOCOMMIT" and the like, or the number, for the event log (fake_connection.cpp).
 std::string connectAttributeName(SQLINTEGER attribute);
 
-// Environment
+// Environment (fake_env.cpp)
 SQLRETURN setEnvAttr(Env& env, SQLINTEGER attribute, SQLPOINTER value);
 SQLRETURN getEnvAttr(Env& env, SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER* length);
 
-// Connection
+// Connection (fake_connection.cpp; SQLGetInfo and SQLGetFunctions in fake_info.cpp)
 SQLRETURN connect(Dbc& dbc, const KeyValues& keys, Call& call);
 KeyValues keysOfDataSource(const std::string& dsn);  // odbc.ini section, via libodbcinst
 SQLRETURN disconnect(Dbc& dbc);
@@ -60,7 +62,7 @@ SQLRETURN getConnectAttr(Dbc& dbc, SQLINTEGER attribute, SQLPOINTER value, SQLIN
                          SQLINTEGER* length, bool wide, Call& call);
 SQLRETURN endTransaction(Dbc& dbc, SQLSMALLINT completion);
 
-// Statement
+// Statement (fake_statement.cpp; its result in fake_results.cpp)
 SQLRETURN prepare(Stmt& stmt, const std::string& sql, bool fromApplication);
 SQLRETURN execute(Stmt& stmt, Call& call);
 SQLRETURN numResultCols(Stmt& stmt, SQLSMALLINT* count);
@@ -83,7 +85,7 @@ SQLRETURN setStmtAttr(Stmt& stmt, SQLINTEGER attribute, SQLPOINTER value);
 SQLRETURN getStmtAttr(Stmt& stmt, SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER* length);
 void requestCancel(Stmt& stmt);
 
-// Diagnostics (any handle)
+// Diagnostics (any handle; fake_diag.cpp)
 SQLRETURN getDiagRec(Handle& handle, SQLSMALLINT record, void* state, SQLINTEGER* native,
                      void* message, SQLSMALLINT capacity, SQLSMALLINT* length, bool wide);
 SQLRETURN getDiagField(Handle& handle, SQLSMALLINT record, SQLSMALLINT field, SQLPOINTER value,
