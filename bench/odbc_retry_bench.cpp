@@ -13,12 +13,16 @@
 // points ODBCSYSINI, ODBCINI and ODBC_RETRY_CONFIG at them before the first ODBC call.
 //
 // Adding a case: write a `run_...` function in the style of the ones below (set up, time only
-// the `for (auto _ : state)` body, tear down, record a checksum) and add a row to `kCases`. A
+// the `for (auto _ : state)` body, tear down, record a checksum) and add a row to `kCaseKinds`. A
 // case against another database adds a `Backend` (its ini sections and its data) and names it.
 //
 // Options (besides Google Benchmark's own, which all work): --quick (or ORT_BENCH_QUICK=1):
 // 100,000 rows, 10,000 executions, 3 rounds; --rounds=N (or ORT_BENCH_ROUNDS); --rows=N and
-// --executions=N; --keep (or ORT_BENCH_KEEP=1) keeps the temporary directory.
+// --executions=N; --keep (or ORT_BENCH_KEEP=1) keeps the temporary directory;
+// --backends=sqlite,pg,mariadb (or ORT_BENCH_BACKENDS; default sqlite): which databases. pg and
+// mariadb are the project's test servers (scripts/servers start), reached with the ports and
+// credentials of scripts/lib/env.sh (ORT_PG_PORT, ORT_MARIADB_PORT, ORT_DB_NAME, ORT_DB_USER,
+// ORT_DB_PASSWORD); their cases are named <case>.pg and <case>.mariadb.
 // ORT_BENCH_RETRY_DRIVER and ORT_ODBC_LIBDIR override where the odbc-retry and SQLite ODBC
 // libraries are taken from; ORT_BENCH_RETRY_KEYS adds odbc-retry keys to the retry DSNs.
 #include <sql.h>
@@ -61,7 +65,8 @@ struct Settings {
     long rows = 1'000'000;      // cases (a) and (b)
     long executions = 100'000;  // case (c)
     bool keep = false;
-    fs::path dir;  // the temporary directory of this run
+    std::string backends = "sqlite";  // comma-separated
+    fs::path dir;                     // the temporary directory of this run
 };
 
 Settings settings;
@@ -199,6 +204,18 @@ std::string retry_keys() {
     return out;
 }
 
+// psqlODBC and MariaDB Connector/ODBC: in ORT_ODBC_LIBDIR, else beside the SQLite driver.
+std::string odbc_driver_path(const char* file) {
+    const char* dir = std::getenv("ORT_ODBC_LIBDIR");
+    if (dir && *dir) return (fs::path(dir) / file).string();
+    return (fs::path(ODBC_RETRY_BENCH_SQLITE_DRIVER).parent_path() / file).string();
+}
+
+std::string env_or(const char* name, const char* fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
 std::string sqlite_odbcinst_ini() {
     return "[SQLite3]\nDriver=" + sqlite_driver_path() + "\n\n";
 }
@@ -243,7 +260,82 @@ const Backend kSqlite{
     .create_data = sqlite_create_data,
 };
 
-const Backend* const kBackends[] = {&kSqlite};
+std::string pg_odbcinst_ini() {
+    return "[PostgreSQL Unicode]\nDriver=" + odbc_driver_path("psqlodbcw.so") + "\n\n";
+}
+std::string pg_odbc_ini() {
+    return "[bench_pg_direct]\nDriver=PostgreSQL Unicode\nServername=127.0.0.1\nPort=" +
+           env_or("ORT_PG_PORT", "5432") + "\nDatabase=" + env_or("ORT_DB_NAME", "odbc_retry") +
+           "\nUsername=" + env_or("ORT_DB_USER", "odbc_retry") +
+           "\nPassword=" + env_or("ORT_DB_PASSWORD", "") +
+           "\n\n[bench_pg_retry]\nDriver=ODBC Retry\nTargetDSN=bench_pg_direct\n" + retry_keys() +
+           "\n";
+}
+void pg_create_data(SQLHDBC direct) {
+    Statement s(direct);
+    s.exec("DROP TABLE IF EXISTS bench_rows");
+    s.exec(
+        "CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, i INTEGER NOT NULL, "
+        "b BIGINT NOT NULL, d DOUBLE PRECISION NOT NULL, s VARCHAR(16) NOT NULL)");
+    s.exec(
+        "INSERT INTO bench_rows SELECT x, x, x * 4294967311, x * 0.25, "
+        "'row-' || lpad(x::text, 7, '0') FROM generate_series(1, " +
+        std::to_string(settings.rows) + ") x");
+    s.exec("DROP TABLE IF EXISTS bench_insert");
+    s.exec(
+        "CREATE TABLE bench_insert (id SERIAL PRIMARY KEY, i INTEGER NOT NULL, "
+        "b BIGINT NOT NULL, d DOUBLE PRECISION NOT NULL, s VARCHAR(16) NOT NULL)");
+}
+
+std::string mariadb_odbcinst_ini() {
+    return "[MariaDB]\nDriver=" + odbc_driver_path("libmaodbc.so") + "\n\n";
+}
+std::string mariadb_odbc_ini() {
+    return "[bench_mariadb_direct]\nDriver=MariaDB\nServer=127.0.0.1\nPort=" +
+           env_or("ORT_MARIADB_PORT", "3306") +
+           "\nDatabase=" + env_or("ORT_DB_NAME", "odbc_retry") +
+           "\nUser=" + env_or("ORT_DB_USER", "odbc_retry") +
+           "\nPassword=" + env_or("ORT_DB_PASSWORD", "") +
+           "\n\n[bench_mariadb_retry]\nDriver=ODBC Retry\nTargetDSN=bench_mariadb_direct\n" +
+           retry_keys() + "\n";
+}
+void mariadb_create_data(SQLHDBC direct) {
+    Statement s(direct);
+    s.exec("DROP TABLE IF EXISTS bench_rows");
+    s.exec(
+        "CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, i INTEGER NOT NULL, "
+        "b BIGINT NOT NULL, d DOUBLE NOT NULL, s VARCHAR(16) NOT NULL) ENGINE=InnoDB");
+    // The sequence engine's seq_1_to_N table.
+    s.exec(
+        "INSERT INTO bench_rows SELECT seq, seq, seq * 4294967311, seq * 0.25, "
+        "CONCAT('row-', LPAD(seq, 7, '0')) FROM seq_1_to_" +
+        std::to_string(settings.rows));
+    s.exec("DROP TABLE IF EXISTS bench_insert");
+    s.exec(
+        "CREATE TABLE bench_insert (id INTEGER PRIMARY KEY AUTO_INCREMENT, i INTEGER NOT NULL, "
+        "b BIGINT NOT NULL, d DOUBLE NOT NULL, s VARCHAR(16) NOT NULL) ENGINE=InnoDB");
+}
+
+const Backend kPostgres{
+    .name = "pg",
+    .direct_dsn = "bench_pg_direct",
+    .retry_dsn = "bench_pg_retry",
+    .odbcinst_ini = pg_odbcinst_ini,
+    .odbc_ini = pg_odbc_ini,
+    .create_data = pg_create_data,
+};
+
+const Backend kMariaDb{
+    .name = "mariadb",
+    .direct_dsn = "bench_mariadb_direct",
+    .retry_dsn = "bench_mariadb_retry",
+    .odbcinst_ini = mariadb_odbcinst_ini,
+    .odbc_ini = mariadb_odbc_ini,
+    .create_data = mariadb_create_data,
+};
+
+const Backend* const kAllBackends[] = {&kSqlite, &kPostgres, &kMariaDb};
+std::vector<const Backend*> backends;  // the ones chosen with --backends
 
 // ---------------------------------------------------------------------------------------------
 // Cases. Each runs once on `dbc`, times only the body of the state loop, and returns a checksum
@@ -401,23 +493,73 @@ uint64_t run_prepared_insert(benchmark::State& state, SQLHDBC dbc, long n) {
            static_cast<uint64_t>(max_b);
 }
 
-struct Case {
-    const char* name;  // benchmark name: <name>/<direct|retry>/<round>
-    const char* what;  // one line for the summary
-    const Backend* backend;
+// (d) A prepared point SELECT by primary key, n times: SQLExecute, SQLFetch of its one row,
+// SQLFetch to the end, SQLFreeStmt(SQL_CLOSE); one bound parameter, one bound column.
+uint64_t run_point_select(benchmark::State& state, SQLHDBC dbc, long n) {
+    Statement stmt(dbc);
+    SQLHSTMT h = stmt.get();
+    int32_t id = 0, i = 0;
+    SQLLEN ind = 0;
+    stmt.check(SQLPrepare(h, Statement::sqlchar("SELECT i FROM bench_rows WHERE id = ?"), SQL_NTS),
+               "SQLPrepare");
+    stmt.check(
+        SQLBindParameter(h, 1, SQL_PARAM_INPUT, SQL_C_SLONG, SQL_INTEGER, 0, 0, &id, 0, nullptr),
+        "SQLBindParameter(1)");
+    stmt.check(SQLBindCol(h, 1, SQL_C_SLONG, &i, 0, &ind), "SQLBindCol(1)");
+    uint64_t sum = 0;
+    long found = 0;
+    for (auto _ : state) {
+        for (long k = 0; k < n; ++k) {
+            id = static_cast<int32_t>(k % settings.rows) + 1;
+            stmt.check(SQLExecute(h), "SQLExecute");
+            stmt.check(SQLFetch(h), "SQLFetch");
+            sum += static_cast<uint64_t>(i);
+            ++found;
+            if (SQLFetch(h) != SQL_NO_DATA) throw std::runtime_error("more than one row by key");
+            stmt.check(SQLFreeStmt(h, SQL_CLOSE), "SQLFreeStmt(CLOSE)");
+        }
+    }
+    if (found != n)
+        throw std::runtime_error("found " + std::to_string(found) + " rows, expected " +
+                                 std::to_string(n));
+    state.SetItemsProcessed(found);
+    return sum;
+}
+
+// What a case does, whatever the database.
+struct CaseKind {
+    const char* name;
+    const char* what;      // one line for the summary
     double goal;           // the median ratio retry/direct we want to stay under
     long Settings::*size;  // rows or executions
     CaseRun run;
 };
 
-const Case kCases[] = {
-    {"a_fetch_getdata", "SQLFetch + SQLGetData x4 per row", &kSqlite, 1.03, &Settings::rows,
+const CaseKind kCaseKinds[] = {
+    {"a_fetch_getdata", "SQLFetch + SQLGetData x4 per row", 1.01, &Settings::rows,
      run_fetch_getdata},
-    {"b_fetch_bound_array", "bound columns, 1,000-row array, column-wise", &kSqlite, 1.01,
-     &Settings::rows, run_fetch_bound_array},
-    {"c_prepared_insert", "SQLExecute of a prepared INSERT, 4 parameters", &kSqlite, 1.01,
+    {"b_fetch_bound_array", "bound columns, 1,000-row array, column-wise", 1.01, &Settings::rows,
+     run_fetch_bound_array},
+    {"c_prepared_insert", "SQLExecute of a prepared INSERT, 4 parameters", 1.01,
      &Settings::executions, run_prepared_insert},
+    {"d_point_select", "prepared point SELECT: SQLExecute + 2 SQLFetch + SQLFreeStmt(CLOSE)", 1.01,
+     &Settings::executions, run_point_select},
 };
+
+// One case on one database: <kind> on SQLite, <kind>.<backend> on the others.
+struct Case {
+    std::string name;  // benchmark name: <name>/<direct|retry>/<round>
+    const CaseKind* kind;
+    const Backend* backend;
+};
+std::vector<Case> cases;  // made once, before the benchmarks are registered
+
+void make_cases() {
+    for (const Backend* b : backends)
+        for (const CaseKind& k : kCaseKinds)
+            cases.push_back(
+                {b == &kSqlite ? std::string(k.name) : k.name + std::string(".") + b->name, &k, b});
+}
 
 enum class Side { Direct, Retry };
 const char* side_name(Side side) {
@@ -430,7 +572,7 @@ void run_case(benchmark::State& state, const Case* c, Side side) {
     try {
         const char* dsn = side == Side::Direct ? c->backend->direct_dsn : c->backend->retry_dsn;
         SQLHDBC dbc = Connections::instance().get(dsn);
-        uint64_t sum = c->run(state, dbc, settings.*(c->size));
+        uint64_t sum = c->kind->run(state, dbc, settings.*(c->kind->size));
         auto [it, first] = checksums.emplace(c->name, sum);
         if (!first && it->second != sum)
             throw std::runtime_error("checksum " + std::to_string(sum) +
@@ -475,10 +617,10 @@ class SummaryReporter : public benchmark::ConsoleReporter {
         std::fprintf(out,
                      "\nodbc-retry overhead: time through odbc-retry / time of the driver alone "
                      "(CPU time of the benchmark thread)\n");
-        std::fprintf(out, "%-20s %9s %6s %10s %10s %7s %15s %7s %7s %6s  %s\n", "case", "n",
+        std::fprintf(out, "%-24s %9s %6s %10s %10s %7s %15s %7s %7s %6s  %s\n", "case", "n",
                      "rounds", "direct ms", "retry ms", "ratio", "min..max", "best", "wall", "goal",
                      "");
-        for (const Case& c : kCases) {
+        for (const Case& c : cases) {
             auto it = samples_.find(c.name);
             if (it == samples_.end()) continue;
             std::vector<double> ratios, wall, direct, retry;
@@ -490,8 +632,8 @@ class SummaryReporter : public benchmark::ConsoleReporter {
                 retry.push_back(s.retry_cpu);
             }
             if (ratios.empty()) {
-                std::fprintf(out, "%-20s no round with both sides (filtered out or failed)\n",
-                             c.name);
+                std::fprintf(out, "%-24s no round with both sides (filtered out or failed)\n",
+                             c.name.c_str());
                 continue;
             }
             double ratio = median(ratios);
@@ -500,16 +642,17 @@ class SummaryReporter : public benchmark::ConsoleReporter {
             std::snprintf(spread, sizeof spread, "%.4f..%.4f", *lo, *hi);
             double best = *std::min_element(retry.begin(), retry.end()) /
                           *std::min_element(direct.begin(), direct.end());
-            std::fprintf(out, "%-20s %9ld %6zu %10.1f %10.1f %7.4f %15s %7.4f %7.4f %6.2f  %s\n",
-                         c.name, settings.*(c.size), ratios.size(), median(direct) * 1e3,
-                         median(retry) * 1e3, ratio, spread, best, median(wall), c.goal,
-                         ratio <= c.goal ? "within goal" : "ABOVE GOAL");
+            std::fprintf(out, "%-24s %9ld %6zu %10.1f %10.1f %7.4f %15s %7.4f %7.4f %6.2f  %s\n",
+                         c.name.c_str(), settings.*(c.kind->size), ratios.size(),
+                         median(direct) * 1e3, median(retry) * 1e3, ratio, spread, best,
+                         median(wall), c.kind->goal,
+                         ratio <= c.kind->goal ? "within goal" : "ABOVE GOAL");
         }
         std::fprintf(out,
                      "ratio: median over rounds of retry/direct CPU time in the same round (the "
                      "goal applies to it);\nbest: fastest retry / fastest direct (CPU); wall: "
                      "like ratio, for wall-clock time.\n");
-        for (const Case& c : kCases) std::fprintf(out, "  %-20s %s\n", c.name, c.what);
+        for (const CaseKind& k : kCaseKinds) std::fprintf(out, "  %-20s %s\n", k.name, k.what);
     }
 
     bool failed() const { return failed_; }
@@ -547,7 +690,7 @@ void make_workspace() {
 
     std::string odbcinst = "[ODBC]\nTrace=No\n\n";
     std::string odbc;
-    for (const Backend* b : kBackends) {
+    for (const Backend* b : backends) {
         odbcinst += b->odbcinst_ini();
         odbc += b->odbc_ini();
     }
@@ -565,12 +708,12 @@ void make_workspace() {
 void register_benchmarks() {
     // Round -1 is the warm-up; then direct first in even rounds, retry first in odd ones.
     for (int round = -1; round < settings.rounds; ++round) {
-        for (const Case& c : kCases) {
+        for (const Case& c : cases) {
             Side order[2] = {Side::Direct, Side::Retry};
             if (round % 2 != 0 && round >= 0) std::swap(order[0], order[1]);
             for (Side side : order) {
                 std::string name =
-                    std::string(c.name) + "/" + side_name(side) + "/" +
+                    c.name + "/" + side_name(side) + "/" +
                     (round < 0 ? std::string("warmup") : "round:" + std::to_string(round));
                 benchmark::RegisterBenchmark(name.c_str(), run_case, &c, side)
                     ->Iterations(1)
@@ -591,6 +734,7 @@ void parse_options(int& argc, char** argv) {
     settings.keep = env_flag("ORT_BENCH_KEEP");
     int rounds = 0;
     if (const char* v = std::getenv("ORT_BENCH_ROUNDS"); v && *v) rounds = std::atoi(v);
+    if (const char* v = std::getenv("ORT_BENCH_BACKENDS"); v && *v) settings.backends = v;
     long rows = 0, executions = 0;
     int kept = 1;
     for (int k = 1; k < argc; ++k) {
@@ -602,6 +746,8 @@ void parse_options(int& argc, char** argv) {
         } else if (arg.rfind("--rounds=", 0) == 0) {
             rounds = std::atoi(argv[k] + 9);
             if (rounds <= 0) usage_error("--rounds needs a positive number");
+        } else if (arg.rfind("--backends=", 0) == 0) {
+            settings.backends = argv[k] + 11;
         } else if (arg.rfind("--rows=", 0) == 0) {
             rows = std::atol(argv[k] + 7);
             if (rows <= 0) usage_error("--rows needs a positive number");
@@ -619,6 +765,19 @@ void parse_options(int& argc, char** argv) {
         settings.rounds = 3;
     }
     if (rounds > 0) settings.rounds = rounds;
+    for (std::string_view rest = settings.backends; !rest.empty();) {
+        size_t end = rest.find(',');
+        std::string_view name = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        if (name.empty()) continue;
+        auto it = std::find_if(std::begin(kAllBackends), std::end(kAllBackends),
+                               [&](const Backend* b) { return name == b->name; });
+        if (it == std::end(kAllBackends))
+            usage_error("--backends takes sqlite, pg and mariadb, not '" + std::string(name) + "'");
+        if (std::find(backends.begin(), backends.end(), *it) == backends.end())
+            backends.push_back(*it);
+    }
+    if (backends.empty()) usage_error("--backends names no database");
     if (rows > 0) settings.rows = rows;
     if (executions > 0) settings.executions = executions;
 }
@@ -638,10 +797,11 @@ int main(int argc, char** argv) {
                      settings.rows, settings.executions, settings.rounds, settings.dir.c_str());
         // Connected before any case runs, so that a case never pays for a connect (nor does a
         // profile of run_case count one: bench/run.sh --callgrind relies on that).
-        for (const Backend* b : kBackends) {
+        for (const Backend* b : backends) {
             b->create_data(Connections::instance().get(b->direct_dsn));
             Connections::instance().get(b->retry_dsn);
         }
+        make_cases();
         register_benchmarks();
         SummaryReporter reporter;
         benchmark::RunSpecifiedBenchmarks(&reporter);

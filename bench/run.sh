@@ -7,9 +7,12 @@
 #   bench/run.sh --rounds N      rounds to take the median over
 #   bench/run.sh --no-build      run what is already built
 #   bench/run.sh --dir DIR       build directory (default build-bench; relative: to the repo root)
-#   bench/run.sh --callgrind     instructions instead of time: each case and side once under
-#                                valgrind (20,000 rows, 5,000 executions), ratio retry/direct;
-#                                exact on a busy machine, where timings cannot resolve 1%
+#   bench/run.sh --callgrind     instructions instead of time: each case and side under valgrind
+#                                at two sizes (10,000 and 20,000 rows; 2,500 and 5,000
+#                                executions), ratio retry/direct and the marginal ratio per
+#                                operation; exact on a busy machine, where timings cannot resolve 1%
+#   bench/run.sh ... --backends=sqlite,pg,mariadb   which databases (default sqlite); pg and
+#                                mariadb are the test servers: scripts/servers start first
 #   bench/run.sh --recovery      instead: builds odbc_retry_recovery_bench and restarts the test
 #                                PostgreSQL (scripts/pg stop/start) 5 times per side to time the
 #                                first successful call after a restart, through odbc-retry and
@@ -28,7 +31,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib/common.sh"
 
-usage() { sed -n '2,25s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}"; }
 
 dir=build-bench build=1 callgrind="" recovery=""
 bench_args=() recovery_args=()
@@ -43,7 +46,7 @@ while (($#)); do
       bench_args+=("--rounds=$2")
       shift 2
       ;;
-    --rounds=*)
+    --rounds=* | --backends=*)
       bench_args+=("$1")
       shift
       ;;
@@ -122,32 +125,43 @@ bench=$dir/bench/$target
 mkdir -p "$ORT_RUN"
 
 # Instructions executed in run_case (one warm-up and one counted run of the case; connections
-# are opened before, outside it) for each case and side, and their ratio.
+# are opened and data made before, outside it) for each case and side, at two workload sizes.
+# The marginal ratio compares what the extra work costs on each side, (retry at the large size -
+# retry at the small) / (direct large - direct small): fixed costs (the first prepare, bindings,
+# the warm-up's first calls) cancel out, leaving the cost per operation.
 run_callgrind() {
   command -v valgrind >/dev/null || die "valgrind not found (apt-get install valgrind)"
-  local out=$ORT_RUN/bench-callgrind case side log collected
-  local sizes=(--rounds=1 --rows=20000 --executions=5000)
+  local out=$ORT_RUN/bench-callgrind case side size log collected
+  local -A sizes=([small]="--rows=10000 --executions=2500" [large]="--rows=20000 --executions=5000")
   local -A ir=()
   mkdir -p "$out"
   local cases
-  cases=$("$bench" "${sizes[@]}" --rows=10 --executions=10 --benchmark_list_tests=true 2>/dev/null |
-    sed -n 's|^\([^/]*\)/direct/round:0/.*$|\1|p')
+  cases=$("$bench" --rounds=1 --rows=10 --executions=10 "${bench_args[@]}" \
+    --benchmark_list_tests=true 2>/dev/null | sed -n 's|^\([^/]*\)/direct/round:0/.*$|\1|p')
   [[ -n $cases ]] || die "$bench listed no cases"
-  printf '%-22s %16s %16s %8s\n' case "direct Ir" "retry Ir" ratio
+  printf '%-24s %14s %14s %14s %14s %8s %9s\n' case "direct Ir" "retry Ir" "direct Ir 2x" \
+    "retry Ir 2x" ratio marginal
   for case in $cases; do
-    for side in direct retry; do
-      log=$out/$case.$side.log
-      valgrind --tool=callgrind --callgrind-out-file="$out/$case.$side.out" \
-        --toggle-collect='*run_case*' "$bench" "${sizes[@]}" "${bench_args[@]}" \
-        --benchmark_filter="^$case/$side/" >"$log" 2>&1 || die "valgrind run failed, see $log"
-      collected=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$log")
-      [[ -n $collected ]] || die "no instruction count in $log"
-      ir[$side]=$collected
+    for size in small large; do
+      for side in direct retry; do
+        log=$out/$case.$side.$size.log
+        # shellcheck disable=SC2086 # the sizes are two options
+        valgrind --tool=callgrind --callgrind-out-file="$out/$case.$side.$size.out" \
+          --toggle-collect='*run_case*' "$bench" --rounds=1 ${sizes[$size]} "${bench_args[@]}" \
+          --benchmark_filter="^$case/$side/" >"$log" 2>&1 || die "valgrind run failed, see $log"
+        collected=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$log")
+        [[ -n $collected ]] || die "no instruction count in $log"
+        ir[$side.$size]=$collected
+      done
     done
-    printf '%-22s %16d %16d %8s\n' "$case" "${ir[direct]}" "${ir[retry]}" \
-      "$(awk -v r="${ir[retry]}" -v d="${ir[direct]}" 'BEGIN { printf "%.4f", r / d }')"
+    printf '%-24s %14d %14d %14d %14d %8s %9s\n' "$case" "${ir[direct.small]}" \
+      "${ir[retry.small]}" "${ir[direct.large]}" "${ir[retry.large]}" \
+      "$(awk -v r="${ir[retry.large]}" -v d="${ir[direct.large]}" 'BEGIN { printf "%.4f", r / d }')" \
+      "$(awk -v r1="${ir[retry.small]}" -v r2="${ir[retry.large]}" -v d1="${ir[direct.small]}" \
+        -v d2="${ir[direct.large]}" 'BEGIN { if (d2 > d1) printf "%.4f", (r2 - r1) / (d2 - d1); else print "n/a" }')"
   done
-  info "profiles: $out/<case>.<side>.out (callgrind_annotate; callgrind merges functions of the same name, e.g. the driver manager's SQLFetch and ours)"
+  info "ratio: retry/direct at the large size; marginal: (retry 2x - retry) / (direct 2x - direct)"
+  info "profiles: $out/<case>.<side>.<size>.out (callgrind_annotate; callgrind merges functions of the same name, e.g. the driver manager's SQLFetch and ours)"
 }
 if [[ -n $callgrind ]]; then
   run_callgrind

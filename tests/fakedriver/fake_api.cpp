@@ -2,8 +2,9 @@
 // The exported ODBC entry points of libodbcfake.so (A and W), nothing else.
 //
 // Every entry point goes through gateway(): it finds the handle in the registry (a bad handle
-// gets SQL_INVALID_HANDLE), locks it, clears its diagnostics, runs one core function from
-// fake_core.cpp, turns exceptions into diagnostic records and writes the event log line.
+// gets SQL_INVALID_HANDLE), locks it, clears its diagnostics, runs one core function declared
+// in fake_core.h (defined per handle kind in fake_*.cpp), turns exceptions into diagnostic
+// records and writes the event log line.
 //
 // Isolation self-check (deliberate, unlike a production driver): SQLExecDirect(W) calls the
 // library's own EXPORTED SQLPrepare(W) and SQLExecute by their normal names, not internal
