@@ -10,8 +10,8 @@
 namespace odbcretry {
 namespace {
 std::mutex registry_mutex;
-// Released slots, oldest first: a queue, so that reuse takes the oldest in constant time and the
-// queue never holds more than kCapacity entries.
+// Released slots, oldest first: a queue, so that reuse takes the oldest in constant time. It holds
+// about kReuseDistance entries (never more than kCapacity).
 std::deque<HandleSlot*>& free_slots() {
     static auto* slots = new std::deque<HandleSlot*>();  // never destroyed: handles outlive statics
     return *slots;
@@ -34,7 +34,10 @@ HandleSlot* HandleRegistry::acquire(HandleKind kind, void* object) {
     std::lock_guard lock(registry_mutex);
     HandleSlot* slot = nullptr;
     uintptr_t used = region_used.load(std::memory_order_relaxed);
-    if (used < kCapacity * sizeof(HandleSlot)) {
+    if (free_slots().size() > kReuseDistance) {
+        slot = free_slots().front();
+        free_slots().pop_front();
+    } else if (used < kCapacity * sizeof(HandleSlot)) {
         slot = new (reinterpret_cast<void*>(region_base.load(std::memory_order_relaxed) + used))
             HandleSlot();
         region_used.store(used + sizeof(HandleSlot), std::memory_order_release);

@@ -7,8 +7,11 @@
 // can be checked this way without touching memory outside the region, so a wrong, freed or
 // foreign handle gets SQL_INVALID_HANDLE instead of a crash, and the check costs a subtraction,
 // a compare and one atomic load. Allocation and release take a mutex (never on the hot path).
-// Released slots are reused last-in-last-out only after the never-used ones run out, which makes
-// a stale handle unlikely to name a live object of the same kind.
+// A released slot is reused, oldest first, once kReuseDistance slots have been released after
+// it: a stale handle names a live object only after that many later releases, and the memory
+// the registry touches stays at (handles live at once + kReuseDistance) slots, about 1 MiB for a
+// program that never holds many handles, however long it runs. Only when the region is used up
+// are released slots reused sooner.
 #pragma once
 #include <atomic>
 #include <cstddef>
@@ -53,6 +56,13 @@ class HandleRegistry {
     }
 
     static constexpr size_t kCapacity = size_t{1} << 22;  // 4M handles, 64 MiB reserved
+    static constexpr size_t kReuseDistance = size_t{1} << 16;
+
+    // Slots handed out from the region so far (each one touched memory): what the registry
+    // costs in memory.
+    static size_t slots_touched() {
+        return region_used.load(std::memory_order_acquire) / sizeof(HandleSlot);
+    }
 
   private:
     HandleRegistry();
