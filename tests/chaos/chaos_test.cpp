@@ -36,11 +36,13 @@
 //                   [--threads N] [--seconds S] [--seed N] [--log FILE] [--truth 1]
 //                   [--bookkeeping 0]
 // Environment: ORT_CHAOS_SECONDS (default 40), ORT_CHAOS_SEED, ORT_CHAOS_THREADS (default 6),
+// ORT_CHAOS_HEAP_EVERY (seconds: print the C heap's bytes in use and held, for the soak),
 // and the project's runtime environment (ODBCSYSINI, ODBCINI, ORT_*; scripts/lib/env.sh).
 // Exit status 0 when every invariant held, 1 when one did not, 2 on a setup problem.
 #include <sql.h>
 #include <sqlext.h>
 #include <spawn.h>
+#include <malloc.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -916,6 +918,22 @@ int main(int argc, char** argv) {
     int status = 0;
     std::vector<std::thread> threads;
     std::atomic<int> finished{0};
+    // The heap as malloc sees it: bytes the program holds (in use) against bytes taken from the
+    // system (arenas and mapped blocks). In use that keeps growing is memory kept; held memory
+    // growing while in use stays flat is the allocator's fragmentation.
+    std::thread heap_reporter;
+    std::atomic<bool> heap_stop{false};
+    if (int every = std::atoi(env_or("ORT_CHAOS_HEAP_EVERY", "0").c_str()); every > 0)
+        heap_reporter = std::thread([every, &heap_stop] {
+            for (int tick = 0; !heap_stop.load(); ++tick) {
+                if (tick % (every * 10) == 0) {
+                    struct mallinfo2 m = mallinfo2();
+                    std::printf("heap: in_use_kib=%zu held_kib=%zu\n",
+                                (m.uordblks + m.hblkhd) / 1024, (m.arena + m.hblkhd) / 1024);
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        });
     if (connected) {
         pid_t killer = spawn_killer(o.killer, o.backend, o.seconds, o.seed);
         if (killer < 0) {
@@ -953,6 +971,8 @@ int main(int argc, char** argv) {
     } else {
         status = 1;
     }
+    heap_stop.store(true);
+    if (heap_reporter.joinable()) heap_reporter.join();
     for (auto& w : workers) w->disconnect();
     const double workload_seconds = since(t0);
 
