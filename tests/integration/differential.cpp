@@ -155,7 +155,7 @@ std::string Pass::w_text(const SQLWCHAR* buffer, size_t capacity_chars, long rep
 
 std::string Pass::w_buffer(const void* buffer, size_t bytes) const {
     if (w_emulated()) return "(not compared: W rule DM-W4)";
-    return "#" + hash_str(buffer, bytes);
+    return hash_tag(buffer, bytes);
 }
 
 std::string Pass::w_hex(const void* buffer, size_t bytes, size_t capacity_bytes) const {

@@ -99,7 +99,7 @@ TEST_P(Differential, DescribeColAndColAttribute) {
                         (wide ? r.w_len(name_length) : fmt("len=%d", name_length)).c_str(), type,
                         static_cast<unsigned long>(size), digits, nullable,
                         wide ? r.w_buffer(name, sizeof name).c_str()
-                             : ("#" + hash_str(name, sizeof name)).c_str());
+                             : (hash_tag(name, sizeof name)).c_str());
                 wide ? r.w_st(what, rc, s, Pass::WOut::Text) : r.st(what, rc, s);
             }
             if (c == 0 || c > static_cast<SQLUSMALLINT>(columns)) continue;

@@ -125,8 +125,7 @@ TEST_P(Differential, CursorNames) {
             const bool generated = Pass::cursor_name(name) != name;
             r.st(fmt("%s SQLGetCursorName(buffer %d) len=%d '%s' buffer=%s", label, capacity, len,
                      SQL_SUCCEEDED(rc) ? printable(Pass::cursor_name(name)).c_str() : "",
-                     generated ? "(generated name)"
-                               : ("#" + hash_str(buffer, sizeof buffer)).c_str()),
+                     generated ? "(generated name)" : (hash_tag(buffer, sizeof buffer)).c_str()),
                  rc, h);
             std::memset(buffer, 0xCC, sizeof buffer);
             len = -7777;

@@ -229,6 +229,14 @@ inline std::string hash_str(const void* p, size_t n) {
     return buf;
 }
 
+// "#" and the hash, made in one buffer: `"#" + hash_str(...)` trips GCC 12's -Wrestrict false
+// positive in Release (-O3) builds.
+inline std::string hash_tag(const void* p, size_t n) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "#%016llx", static_cast<unsigned long long>(fnv1a(p, n)));
+    return buf;
+}
+
 template <class... Args>
 std::string fmt(const char* format, Args... args) {
     int n = std::snprintf(nullptr, 0, format, args...);
