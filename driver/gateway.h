@@ -14,7 +14,7 @@
 #include <new>
 #include <string>
 
-#include "shim/handles.h"
+#include "shim/handles/handles.h"
 
 namespace odbcretry::driver {
 
