@@ -16,7 +16,7 @@
 #include <thread>
 
 #include "shim/config/connstr.h"
-#include "shim/retry/attempts.h"
+#include "shim/config/retry_settings.h"
 #include "shim/shared/breaker_store.h"
 #include "shim/shared/stats_file.h"
 #include "tools/cli.h"

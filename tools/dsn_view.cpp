@@ -2,7 +2,7 @@
 #include "tools/dsn_view.h"
 
 #include "shim/config/connstr.h"
-#include "shim/target/target_driver.h"
+#include "shim/target_driver/library.h"
 #include "tools/odbc_util.h"
 
 namespace odbcretry::tool {

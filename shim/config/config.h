@@ -100,6 +100,9 @@ struct KeyInfo {
 };
 // Every key odbc-retry owns, in documentation order.
 const std::vector<KeyInfo>& known_keys();
+// The known key, or the old name, spelled `key` in any case; null when there is none.
+const KeyInfo* find_known(std::string_view key);
+const KeyRename* find_renamed(std::string_view key);
 // Whether a key is odbc-retry's (known, an old name, or has one of its reserved prefixes).
 bool is_reserved_key(std::string_view key);
 // The canonical name of one of our keys given by its current or old name; nullptr otherwise.

@@ -1,31 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "shim/config/connstr.h"
+#include "shim/ascii.h"
 
 #include <algorithm>
 #include <cctype>
 
 namespace odbcretry {
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) {
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-namespace {
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-}
-}  // namespace
 
 std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view text,
                                                              std::string& error) {
@@ -48,13 +28,13 @@ std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view te
                         "={...})";
                 return std::nullopt;
             }
-            error =
-                "malformed connection string: '" +
-                std::string(trim(text.substr(i, eq == std::string_view::npos ? n - i : eq - i))) +
-                "' has no '='";
+            error = "malformed connection string: '" +
+                    std::string(
+                        trim_space(text.substr(i, eq == std::string_view::npos ? n - i : eq - i))) +
+                    "' has no '='";
             return std::nullopt;
         }
-        std::string key(trim(text.substr(i, eq - i)));
+        std::string key(trim_space(text.substr(i, eq - i)));
         if (key.empty()) {
             error = "malformed connection string: empty key before '='";
             return std::nullopt;
@@ -87,7 +67,7 @@ std::optional<std::vector<KeyValue>> parse_connection_string(std::string_view te
         } else {
             size_t end = text.find(';', i);
             if (end == std::string_view::npos) end = n;
-            value = std::string(trim(text.substr(i, end - i)));
+            value = std::string(trim_space(text.substr(i, end - i)));
             i = end;
         }
         out.push_back({std::move(key), std::move(value)});

@@ -6,15 +6,14 @@
 #include <string_view>
 #include <vector>
 
+#include "shim/ascii.h"
+
 namespace odbcretry {
 
 struct KeyValue {
     std::string key;
     std::string value;
 };
-
-bool iequals(std::string_view a, std::string_view b);
-bool istarts_with(std::string_view s, std::string_view prefix);
 
 // Parses a connection string. Returns nullopt and sets `error` on malformed input (an unclosed
 // brace, a key without '='). Empty segments are skipped. Keys keep their spelling.

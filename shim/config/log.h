@@ -11,7 +11,7 @@
 #include <spdlog/logger.h>
 
 #include "shim/config/config.h"
-#include "shim/target/diag.h"
+#include "shim/target_driver/diag.h"
 
 namespace odbcretry {
 

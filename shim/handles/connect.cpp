@@ -4,13 +4,15 @@
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <span>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
-#include "shim/retry/attempts.h"
+#include "shim/config/retry_settings.h"
 #include "shim/config/log.h"
 #include "shim/retry/clock.h"
 #include "shim/retry/listen_probe.h"
+#include "shim/retry/loop.h"
 #include "shim/retry/random.h"
 #include "shim/shared/target_state.h"
 
@@ -29,10 +31,14 @@ std::string read_text(const InText& t) {
 namespace {
 
 // The value of the first of `keys` present in `pairs` (case-insensitive), else "".
-std::string first_of(const std::vector<KeyValue>& pairs, std::initializer_list<const char*> keys) {
-    for (const char* k : keys)
+std::string first_of(const std::vector<KeyValue>& pairs, std::span<const std::string_view> keys) {
+    for (std::string_view k : keys)
         if (const KeyValue* kv = find_key(pairs, k); kv && !kv->value.empty()) return kv->value;
     return {};
+}
+std::string first_of(const std::vector<KeyValue>& pairs,
+                     std::initializer_list<std::string_view> keys) {
+    return first_of(pairs, std::span<const std::string_view>(keys.begin(), keys.size()));
 }
 
 }  // namespace
@@ -117,7 +123,8 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
     // application or the DSN chose a value.
     // Resuming an interrupted read only makes sense where rows still come from the server while
     // they are fetched; elsewhere the whole result is in the client once execute returns.
-    auto key_is_on = [&](std::initializer_list<const char*> keys) {
+    const DriverProfile& family = profile(family_);
+    auto key_is_on = [&](std::span<const std::string_view> keys) {
         std::string v = first_of(all, keys);
         return v == "1" || iequals(v, "yes") || iequals(v, "true") || iequals(v, "on");
     };
@@ -125,16 +132,15 @@ SQLRETURN Connection::prepare_target(const std::vector<KeyValue>& pairs, const s
         resume_fetch_enabled_ = s.recovery;
     else if (s.replay_resume_fetch == "no")
         resume_fetch_enabled_ = false;
-    else if (family_ == DriverFamily::Postgres)
-        resume_fetch_enabled_ = s.recovery && key_is_on({"UseDeclareFetch", "B6"});
-    else if (family_ == DriverFamily::MySql)
-        resume_fetch_enabled_ = s.recovery && key_is_on({"NO_CACHE"});
-    else if (family_ == DriverFamily::Sqlite)
-        resume_fetch_enabled_ = false;
+    else if (family.resume_fetch == ResumeFetch::WhenStreaming)
+        resume_fetch_enabled_ = s.recovery && key_is_on(family.streaming_keys);
     else
-        resume_fetch_enabled_ = s.recovery;
-    mariadb_conn_timeout_ = s.hang_protection && family_ == DriverFamily::MySql &&
-                            !find_key(all, "CONN_TIMEOUT") && !find_key(all, "CONNECTTIMEOUT");
+        resume_fetch_enabled_ = s.recovery && family.resume_fetch == ResumeFetch::Always;
+    connect_timeout_key_ = {};
+    if (s.hang_protection && !family.connect_timeout_key.empty() &&
+        std::none_of(family.connect_timeout_keys.begin(), family.connect_timeout_keys.end(),
+                     [&](std::string_view k) { return find_key(all, k) != nullptr; }))
+        connect_timeout_key_ = family.connect_timeout_key;
     for (const auto& kv : config_.forwarded) target_pairs.push_back(kv);
     target_connection_string = format_connection_string(target_pairs);
     return SQL_SUCCESS;
@@ -153,20 +159,7 @@ SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
     // Attributes the application set before connect, in the order it set them.
     for (const auto& a : preconnect_attributes_) {
         if (a.attribute == SQL_ATTR_LOGIN_TIMEOUT) app_login_timeout = true;
-        SQLRETURN rc;
-        if (a.is_text) {
-            if (api_->SQLSetConnectAttr)
-                rc = api_->SQLSetConnectAttr(target_, a.attribute,
-                                             const_cast<char*>(a.text.c_str()), SQL_NTS);
-            else {
-                WString w = to_utf16(a.text);
-                rc = api_->SQLSetConnectAttrW(target_, a.attribute, w.data(), SQL_NTS);
-            }
-        } else {
-            rc = api_->SQLSetConnectAttr
-                     ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
-                     : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
-        }
+        SQLRETURN rc = apply_attribute(a);
         (void)rc;  // as a driver would have: an attribute the target rejects keeps its default
     }
     // Hang protection: an attempt may not outlive the deadline, also on a server that accepts
@@ -174,7 +167,7 @@ SQLRETURN Connection::open_target_dbc(std::chrono::milliseconds attempt_limit) {
     // MariaDB ignores it (CONN_TIMEOUT is used instead) and SQLite has no network to wait on.
     hang_protection_login_timeout_ = false;
     if (!app_login_timeout && attempt_limit.count() > 0 && config_.settings.hang_protection &&
-        family_ != DriverFamily::MySql && family_ != DriverFamily::Sqlite) {
+        profile(family_).login_timeout_attribute) {
         auto seconds = static_cast<intptr_t>((attempt_limit.count() + 999) / 1000);
         if (seconds < 1) seconds = 1;
         auto* set = api_->SQLSetConnectAttr ? api_->SQLSetConnectAttr : api_->SQLSetConnectAttrW;
@@ -252,49 +245,76 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                      &target_state_->budget(), target_state_->breaker_for(s), cancel);
     TargetCounters& counters = target_state_->counters();
     std::vector<DiagRecord> last_records;
+    Classifier::Verdict verdict;
     std::optional<TcpListenProbe> probe;  // RetryWakeOnListen; resolved at its first check
     if (!server_host_.empty() && wake_on_listen(s.retry_wake_on_listen, family_))
         probe.emplace(server_host_, server_port_, 5 * kListenCheckInterval);
-    for (;;) {
-        Admission admission = state.admit();
-        if (admission.stop()) {
-            if (admission.stop_reason == StopReason::Breaker)
-                counters.breaker_rejections.fetch_add(1, std::memory_order_relaxed);
-            break;
-        }
-        if (!admission.go) {
-            if (!real_sleeper().sleep_for(admission.wait, cancel)) {
-                state.on_cancelled();
-                break;
-            }
-            continue;
-        }
+    SQLRETURN rc = SQL_ERROR;
+    auto attempt = [&]() {
         // Each attempt gets at most what is left of the deadline.
         std::chrono::milliseconds limit(0);
         if (auto deadline = state.deadline())
             limit = std::chrono::duration_cast<std::chrono::milliseconds>(
                 *deadline - steady_clock_instance().now());
-        if (SQLRETURN rc = open_target_dbc(limit); rc != SQL_SUCCESS) return rc;
+        if (rc = open_target_dbc(limit); rc != SQL_SUCCESS) return AttemptOutcome::ended();
         std::string cs = target_cs;
-        if (mariadb_conn_timeout_ && limit.count() > 0)
-            cs += "CONN_TIMEOUT=" +
-                  std::to_string(std::max<long long>(1, (limit.count() + 999) / 1000)) + ";";
-        SQLRETURN rc = connect_path_ == ConnectPath::TargetSqlConnect
-                           ? target_sql_connect(wide)
-                           : target_driver_connect(cs, wide, window, completion);
-        if (SQL_SUCCEEDED(rc)) {
-            state.on_success();
+        if (!connect_timeout_key_.empty() && limit.count() > 0) {
+            cs += connect_timeout_key_;
+            cs += '=';
+            cs += std::to_string(std::max<long long>(1, (limit.count() + 999) / 1000));
+            cs += ';';
+        }
+        rc = connect_path_ == ConnectPath::TargetSqlConnect
+                 ? target_sql_connect(wide)
+                 : target_driver_connect(cs, wide, window, completion);
+        if (SQL_SUCCEEDED(rc)) return AttemptOutcome::succeeded();
+        if (rc == SQL_NO_DATA) return AttemptOutcome::ended();  // the user cancelled a prompt
+        last_records = diag().records_snapshot(diag_source());
+        verdict = classify(*classifier_, last_records, Phase::Connect);
+        return AttemptOutcome::failed(
+            {verdict.cls, false, verdict.rule ? verdict.rule->attempt_cap : 0});
+    };
+    auto before_wait = [&](const Decision& decision) {
+        counters.connect_retries.fetch_add(1, std::memory_order_relaxed);
+        AttemptReport report{operation,
+                             state.attempts(),
+                             policy.max_attempts,
+                             &verdict,
+                             last_records.empty() ? nullptr : &last_records[verdict.record],
+                             decision.delay,
+                             &target_description_};
+        log_retry(report, secrets_);
+        close_target_dbc();
+    };
+    auto wait = [&](std::chrono::milliseconds delay) {
+        WaitEnd end = wait_out_backoff(real_sleeper(), steady_clock_instance(), delay, cancel,
+                                       probe ? &*probe : nullptr, kListenCheckInterval);
+        if (end == WaitEnd::Listening) {
+            // A server that has just started to listen may still refuse sessions for a moment
+            // (PostgreSQL: "the database system is starting up"): the delays start small again.
+            state.restart_backoff();
+            logger().info("{} accepts connections again: retrying before the backoff ends",
+                          target_description_);
+        }
+        return end;
+    };
+    auto wait_admission = [&](std::chrono::milliseconds delay) {
+        return real_sleeper().sleep_for(delay, cancel);
+    };
+    RetrySteps steps{attempt, before_wait, wait, true, wait_admission};
+    switch (run_retry_loop(state, Phase::Connect, steps)) {
+        case RetryEnd::Succeeded:
             counters.connects.fetch_add(1, std::memory_order_relaxed);
             if (state.attempts() > 1) diag().reset();  // earlier attempts' records are history
             return rc;
-        }
-        if (rc == SQL_NO_DATA) return rc;  // the user cancelled a prompt
-        last_records = diag().records_snapshot(diag_source());
-        Classifier::Verdict verdict = classify(*classifier_, last_records, Phase::Connect);
-        Decision decision = state.on_failure(verdict.cls, Phase::Connect, false,
-                                             verdict.rule ? verdict.rule->attempt_cap : 0);
-        if (!decision.retry) {
-            if (decision.stop_reason == StopReason::NotRetryable) {
+        case RetryEnd::Ended:
+            return rc;
+        case RetryEnd::Refused:
+            if (state.stop_reason() == StopReason::Breaker)
+                counters.breaker_rejections.fetch_add(1, std::memory_order_relaxed);
+            break;
+        case RetryEnd::Stopped:
+            if (state.stop_reason() == StopReason::NotRetryable) {
                 // A fatal error (wrong password, missing database) is returned exactly as the
                 // target reported it, after one attempt.
                 diag().capture_target(diag_source());
@@ -309,30 +329,8 @@ SQLRETURN Connection::establish(const std::string& target_cs, bool wide, SQLHWND
                 return SQL_ERROR;
             }
             break;
-        }
-        counters.connect_retries.fetch_add(1, std::memory_order_relaxed);
-        AttemptReport report{operation,
-                             state.attempts(),
-                             policy.max_attempts,
-                             &verdict,
-                             last_records.empty() ? nullptr : &last_records[verdict.record],
-                             decision.delay,
-                             &target_description_};
-        log_retry(report, secrets_);
-        close_target_dbc();
-        WaitEnd end = wait_out_backoff(real_sleeper(), steady_clock_instance(), decision.delay,
-                                       cancel, probe ? &*probe : nullptr, kListenCheckInterval);
-        if (end == WaitEnd::Cancelled) {
-            state.on_cancelled();
+        case RetryEnd::Cancelled:
             break;
-        }
-        if (end == WaitEnd::Listening) {
-            // A server that has just started to listen may still refuse sessions for a moment
-            // (PostgreSQL: "the database system is starting up"): the delays start small again.
-            state.restart_backoff();
-            logger().info("{} accepts connections again: retrying before the backoff ends",
-                          target_description_);
-        }
     }
     // Given up: the target's last records, then ours saying why.
     close_target_dbc();

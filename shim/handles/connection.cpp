@@ -3,9 +3,9 @@
 #include <cstring>
 #include <optional>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
-#include "shim/retry/attempts.h"
+#include "shim/config/retry_settings.h"
 #include "shim/config/log.h"
 #include "shim/retry/clock.h"
 #include "shim/retry/listen_probe.h"
@@ -156,16 +156,12 @@ SQLRETURN Connection::get_info(SQLUSMALLINT type, SQLPOINTER value, SQLSMALLINT 
                     : api_->SQLGetInfoW(target_, type, value, capacity, length);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc =
-        call_converting(OutText{value, capacity, wide, true}, &full, !wide, truncated,
-                        [&](SQLPOINTER buffer, long cap, long* len) {
-                            SQLSMALLINT l = 0;
-                            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                            SQLRETURN r = wide ? api_->SQLGetInfo(target_, type, buffer, c, &l)
-                                               : api_->SQLGetInfoW(target_, type, buffer, c, &l);
-                            *len = l;
-                            return r;
-                        });
+    SQLRETURN rc = call_other_form<SQLSMALLINT>(
+        OutText::bytes(value, capacity, wide), &full, !wide, truncated,
+        [&](SQLPOINTER buffer, SQLSMALLINT c, SQLSMALLINT* l) {
+            return wide ? api_->SQLGetInfo(target_, type, buffer, c, l)
+                        : api_->SQLGetInfoW(target_, type, buffer, c, l);
+        });
     if (length) *length = static_cast<SQLSMALLINT>(full);
     if (truncated) diag().post("01004", "[odbc-retry] String data, right truncated");
     return rc;

@@ -16,13 +16,13 @@
 #include <vector>
 
 #include "shim/config/config.h"
-#include "shim/target/diag.h"
-#include "shim/retry/attempts.h"
+#include "shim/target_driver/diag.h"
+#include "shim/config/retry_settings.h"
 #include "shim/recovery/replay.h"
 #include "shim/recovery/sql_text.h"
 #include "shim/retry/classifier.h"
-#include "shim/target/target_driver.h"
-#include "shim/target/text.h"
+#include "shim/target_driver/library.h"
+#include "shim/target_driver/text.h"
 #include "shim/handles/handle_base.h"
 
 namespace odbcretry {
@@ -175,6 +175,9 @@ class Connection final : public HandleBase {
     SQLRETURN prepare_target(const std::vector<KeyValue>& pairs, const std::string& dsn,
                              std::string& target_connection_string);
     SQLRETURN set_target_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGER length, bool wide);
+    // Sets a kept attribute (set before connect, or journaled) on the target connection, in the
+    // form the target has.
+    SQLRETURN apply_attribute(const AttributeValue& a);
     SQLRETURN open_target_dbc(std::chrono::milliseconds attempt_limit);
     void close_target_dbc();
     SQLRETURN target_driver_connect(const std::string& connection_string, bool wide, SQLHWND window,
@@ -217,7 +220,9 @@ class Connection final : public HandleBase {
     std::string target_description_;
     std::string server_host_, server_port_;  // where RetryWakeOnListen checks (empty: nowhere)
     std::vector<std::string> secrets_;
-    bool mariadb_conn_timeout_ = false;
+    // Hang protection: the key that bounds each connect attempt in the target's connection
+    // string (MariaDB's CONN_TIMEOUT), empty when the target has none or the user set one.
+    std::string_view connect_timeout_key_;
     std::atomic<bool> cancel_{false};
     std::atomic<bool> autocommit_{true};
     std::vector<AttributeValue> preconnect_attributes_;

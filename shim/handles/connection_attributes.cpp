@@ -5,9 +5,9 @@
 #include <cstring>
 #include <optional>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
-#include "shim/retry/attempts.h"
+#include "shim/config/retry_settings.h"
 #include "shim/config/log.h"
 #include "shim/retry/clock.h"
 #include "shim/retry/listen_probe.h"
@@ -100,12 +100,7 @@ SQLRETURN Connection::set_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         [[unlikely]] {
         // psqlODBC answers success when the COMMIT it sent for this met a lost connection: its
         // own dead flag tells (asked only when a transaction with work is committed this way).
-        auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
-        SQLUINTEGER dead = SQL_CD_FALSE;
-        if (get &&
-            SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, nullptr)) &&
-            dead == SQL_CD_TRUE)
-            rc = SQL_ERROR;
+        if (target_connection_dead(*api_, target_).value_or(false)) rc = SQL_ERROR;
     }
     if (rc == SQL_ERROR && config_.settings.recovery && target_) {
         // Setting an attribute can be the first call to meet a lost connection (MariaDB sends
@@ -279,14 +274,10 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
         }
         bool target_answered = false;
         if (!dead) {
-            auto* get =
-                api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
-            SQLUINTEGER flag = SQL_CD_FALSE;
             // The application's length pointer goes to the target: whether it is written for an
             // integer attribute is the target's choice (MariaDB leaves it alone).
-            if (get &&
-                SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, length))) {
-                dead = flag == SQL_CD_TRUE;
+            if (std::optional<bool> target_dead = target_connection_dead(*api_, target_, length)) {
+                dead = *target_dead;
                 target_answered = true;
             }
         }
@@ -313,20 +304,27 @@ SQLRETURN Connection::get_attr(SQLINTEGER attribute, SQLPOINTER value, SQLINTEGE
                     : api_->SQLGetConnectAttrW(target_, attribute, value, capacity, length);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(
-        OutText{value, capacity, wide, true}, &full, !wide, truncated,
-        [&](SQLPOINTER buffer, long cap, long* len) {
-            SQLINTEGER l = 0;
-            SQLRETURN r = wide ? api_->SQLGetConnectAttr(target_, attribute, buffer,
-                                                         static_cast<SQLINTEGER>(cap), &l)
-                               : api_->SQLGetConnectAttrW(target_, attribute, buffer,
-                                                          static_cast<SQLINTEGER>(cap), &l);
-            *len = l;
-            return r;
+    SQLRETURN rc = call_other_form<SQLINTEGER>(
+        OutText::bytes(value, capacity, wide), &full, !wide, truncated,
+        [&](SQLPOINTER buffer, SQLINTEGER c, SQLINTEGER* l) {
+            return wide ? api_->SQLGetConnectAttr(target_, attribute, buffer, c, l)
+                        : api_->SQLGetConnectAttrW(target_, attribute, buffer, c, l);
         });
     if (length) *length = static_cast<SQLINTEGER>(full);
     if (truncated) diag().post("01004", "[odbc-retry] String data, right truncated");
     return rc;
+}
+
+SQLRETURN Connection::apply_attribute(const AttributeValue& a) {
+    if (!a.is_text)
+        return api_->SQLSetConnectAttr
+                   ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
+                   : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
+    if (api_->SQLSetConnectAttr)
+        return api_->SQLSetConnectAttr(target_, a.attribute, const_cast<char*>(a.text.c_str()),
+                                       SQL_NTS);
+    WString w = to_utf16(a.text);
+    return api_->SQLSetConnectAttrW(target_, a.attribute, w.data(), SQL_NTS);
 }
 
 }  // namespace odbcretry

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <algorithm>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 
 namespace odbcretry {
@@ -30,15 +30,12 @@ SQLRETURN Descriptor::get_field(SQLSMALLINT rec, SQLSMALLINT field, SQLPOINTER v
                  : w(target_, rec, field, value, capacity, length);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(
-        OutText{value, capacity, wide, true}, &full, !wide, truncated,
-        [&](SQLPOINTER buffer, long cap, long* len) {
-            SQLINTEGER l = 0;
-            SQLRETURN r = wide ? a(target_, rec, field, buffer, static_cast<SQLINTEGER>(cap), &l)
-                               : w(target_, rec, field, buffer, static_cast<SQLINTEGER>(cap), &l);
-            *len = l;
-            return r;
-        });
+    SQLRETURN rc =
+        call_other_form<SQLINTEGER>(OutText::bytes(value, capacity, wide), &full, !wide, truncated,
+                                    [&](SQLPOINTER buffer, SQLINTEGER c, SQLINTEGER* l) {
+                                        return wide ? a(target_, rec, field, buffer, c, l)
+                                                    : w(target_, rec, field, buffer, c, l);
+                                    });
     if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLINTEGER>(full);
     if (truncated) diag().post("01004", "[odbc-retry] String data, right truncated");
     return rc;
@@ -86,16 +83,12 @@ SQLRETURN Descriptor::get_rec(SQLSMALLINT rec, OutText name, SQLSMALLINT* name_l
         return fail("IM001", "[odbc-retry] the target driver does not support SQLGetDescRec");
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(
-        name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-            SQLSMALLINT l = 0;
-            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-            SQLRETURN r = name.wide ? a(target_, rec, static_cast<SQLCHAR*>(buffer), c, &l, type,
-                                        subtype, length, precision, scale, nullable)
-                                    : w(target_, rec, static_cast<SQLWCHAR*>(buffer), c, &l, type,
-                                        subtype, length, precision, scale, nullable);
-            *len = l;
-            return r;
+    SQLRETURN rc = call_other_form<SQLSMALLINT>(
+        name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, SQLSMALLINT c, SQLSMALLINT* l) {
+            return name.wide ? a(target_, rec, static_cast<SQLCHAR*>(buffer), c, l, type, subtype,
+                                 length, precision, scale, nullable)
+                             : w(target_, rec, static_cast<SQLWCHAR*>(buffer), c, l, type, subtype,
+                                 length, precision, scale, nullable);
         });
     if (name_length && SQL_SUCCEEDED(rc)) *name_length = static_cast<SQLSMALLINT>(full);
     if (truncated) diag().post("01004", "[odbc-retry] String data, right truncated");

@@ -2,7 +2,7 @@
 // Descriptor owns an explicit target HDESC or wraps one of a statement's implicit descriptors.
 #pragma once
 #include "shim/handles/handle_base.h"
-#include "shim/target/target_driver.h"
+#include "shim/target_driver/library.h"
 
 namespace odbcretry {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "shim/handles/handle_base.h"
-#include "shim/target/target_driver.h"
+#include "shim/target_driver/library.h"
 
 namespace odbcretry {
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "shim/handles/registry.h"
-#include "shim/target/diag.h"
+#include "shim/target_driver/diag.h"
 
 namespace odbcretry {
 

@@ -2,9 +2,10 @@
 #include <algorithm>
 #include <cstring>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 #include "shim/retry/clock.h"
+#include "shim/retry/loop.h"
 #include "shim/retry/random.h"
 #include "shim/recovery/sql_text.h"
 #include "shim/shared/target_state.h"
@@ -60,39 +61,51 @@ SQLRETURN Statement::retry_statement(Op op, SQLRETURN rc,
                      std::chrono::seconds(static_cast<long long>(query_timeout_)), &target.budget(),
                      nullptr, &cancel_);
     const char* operation = op == Op::Execute ? "execute" : "execdirect";
-    for (;;) {
-        Decision decision = state.on_failure(verdict.cls, Phase::Statement, in_transaction);
-        const DiagRecord* deciding = records.empty() ? nullptr : &records[verdict.record];
-        if (!decision.retry) {
-            if (decision.stop_reason == StopReason::NotRetryable) return SQL_ERROR;
-            // The target's last records stay readable; ours follows them.
-            std::string message = give_up_message(state);
-            diag().capture_target(diag_source());
-            diag().post(deciding ? deciding->sqlstate.c_str() : "HY000", message);
-            target.counters().give_ups.fetch_add(1, std::memory_order_relaxed);
-            log_give_up(operation, message, c.target_description(), deciding, c.secrets());
-            return SQL_ERROR;
-        }
-        AttemptReport report{operation, state.attempts(), policy.max_attempts,    &verdict,
-                             deciding,  decision.delay,   &c.target_description()};
+    auto deciding = [&]() { return records.empty() ? nullptr : &records[verdict.record]; };
+    SQLRETURN again = SQL_ERROR;
+    auto attempt = [&]() {
+        target.counters().statement_retries.fetch_add(1, std::memory_order_relaxed);
+        again = reissue();
+        if (again != SQL_ERROR) return AttemptOutcome::succeeded();
+        records = diag().records_snapshot(diag_source());
+        verdict = c.classify_failure(records, Phase::Statement, target_, SQL_HANDLE_STMT);
+        // A retry that lost the connection: recovery takes the call over.
+        if (verdict.cls == ErrorClass::ConnectionLost && c.settings().recovery)
+            return AttemptOutcome::ended();
+        return AttemptOutcome::failed({verdict.cls, in_transaction});
+    };
+    auto before_wait = [&](const Decision& decision) {
+        AttemptReport report{operation,  state.attempts(), policy.max_attempts,    &verdict,
+                             deciding(), decision.delay,   &c.target_description()};
         log_retry(report, c.secrets());
-        if (!real_sleeper().sleep_for(decision.delay, &cancel_)) {
-            state.on_cancelled();
+    };
+    auto wait = [&](std::chrono::milliseconds delay) {
+        return real_sleeper().sleep_for(delay, &cancel_) ? WaitEnd::Elapsed : WaitEnd::Cancelled;
+    };
+    auto no_admission = [](std::chrono::milliseconds) { return true; };
+    RetrySteps steps{attempt, before_wait, wait, false, no_admission};
+    switch (run_retry_loop(state, Phase::Statement, steps,
+                           AttemptFailure{verdict.cls, in_transaction})) {
+        case RetryEnd::Succeeded:
+            return again;
+        case RetryEnd::Ended:
+            return recover_and_replay(op, records, reissue);
+        case RetryEnd::Cancelled:
             diag().capture_target(diag_source());
             diag().post("HY008", "[odbc-retry] Operation canceled while waiting to retry");
             return SQL_ERROR;
-        }
-        target.counters().statement_retries.fetch_add(1, std::memory_order_relaxed);
-        SQLRETURN again = reissue();
-        if (again != SQL_ERROR) {
-            state.on_success();
-            return again;
-        }
-        records = diag().records_snapshot(diag_source());
-        verdict = c.classify_failure(records, Phase::Statement, target_, SQL_HANDLE_STMT);
-        if (verdict.cls == ErrorClass::ConnectionLost && c.settings().recovery)
-            return recover_and_replay(op, records, reissue);
+        case RetryEnd::Stopped:
+        case RetryEnd::Refused:
+            break;
     }
+    if (state.stop_reason() == StopReason::NotRetryable) return SQL_ERROR;
+    // The target's last records stay readable; ours follows them.
+    std::string message = give_up_message(state);
+    diag().capture_target(diag_source());
+    diag().post(deciding() ? deciding()->sqlstate.c_str() : "HY000", message);
+    target.counters().give_ups.fetch_add(1, std::memory_order_relaxed);
+    log_give_up(operation, message, c.target_description(), deciding(), c.secrets());
+    return SQL_ERROR;
 }
 
 void Statement::note_executed(std::string_view sql, bool prepared) {
@@ -291,16 +304,13 @@ SQLRETURN Statement::describe_col(SQLUSMALLINT column, OutText name, SQLSMALLINT
                      nullable);
         long full = 0;
         bool truncated = false;
-        SQLRETURN rc = call_converting(
-            name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-                SQLSMALLINT l = 0;
-                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                SQLRETURN r = name.wide ? a(target_, column, static_cast<SQLCHAR*>(buffer), c, &l,
-                                            type, size, digits, nullable)
-                                        : w(target_, column, static_cast<SQLWCHAR*>(buffer), c, &l,
-                                            type, size, digits, nullable);
-                *len = l;
-                return r;
+        SQLRETURN rc = call_other_form<SQLSMALLINT>(
+            name, &full, !name.wide, truncated,
+            [&](SQLPOINTER buffer, SQLSMALLINT c, SQLSMALLINT* l) {
+                return name.wide ? a(target_, column, static_cast<SQLCHAR*>(buffer), c, l, type,
+                                     size, digits, nullable)
+                                 : w(target_, column, static_cast<SQLWCHAR*>(buffer), c, l, type,
+                                     size, digits, nullable);
             });
         if (name_length && SQL_SUCCEEDED(rc)) *name_length = static_cast<SQLSMALLINT>(full);
         return post_truncation(*this, truncated, rc);
@@ -335,14 +345,11 @@ SQLRETURN Statement::col_attribute(SQLUSMALLINT column, SQLUSMALLINT field, OutT
                          static_cast<SQLSMALLINT>(text.capacity), length, numeric);
         long full = 0;
         bool truncated = false;
-        SQLRETURN rc = call_converting(
-            text, &full, !text.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-                SQLSMALLINT l = 0;
-                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                SQLRETURN r = text.wide ? a(target_, column, field, buffer, c, &l, numeric)
-                                        : w(target_, column, field, buffer, c, &l, numeric);
-                *len = l;
-                return r;
+        SQLRETURN rc = call_other_form<SQLSMALLINT>(
+            text, &full, !text.wide, truncated,
+            [&](SQLPOINTER buffer, SQLSMALLINT c, SQLSMALLINT* l) {
+                return text.wide ? a(target_, column, field, buffer, c, l, numeric)
+                                 : w(target_, column, field, buffer, c, l, numeric);
             });
         if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
         return post_truncation(*this, truncated, rc);
@@ -365,14 +372,10 @@ SQLRETURN Statement::get_cursor_name(OutText name, SQLSMALLINT* length) {
     if (!a && !w) return unsupported(Op::Cursor);
     long full = 0;
     bool truncated = false;
-    SQLRETURN rc = call_converting(
-        name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, long cap, long* len) {
-            SQLSMALLINT l = 0;
-            auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-            SQLRETURN r = name.wide ? a(target_, static_cast<SQLCHAR*>(buffer), c, &l)
-                                    : w(target_, static_cast<SQLWCHAR*>(buffer), c, &l);
-            *len = l;
-            return r;
+    SQLRETURN rc = call_other_form<SQLSMALLINT>(
+        name, &full, !name.wide, truncated, [&](SQLPOINTER buffer, SQLSMALLINT c, SQLSMALLINT* l) {
+            return name.wide ? a(target_, static_cast<SQLCHAR*>(buffer), c, l)
+                             : w(target_, static_cast<SQLWCHAR*>(buffer), c, l);
         });
     if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
     return post_truncation(*this, truncated, rc);

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "shim/handles/connection.h"
-#include "shim/handles/function_ref.h"
+#include "shim/function_ref.h"
 
 namespace odbcretry {
 

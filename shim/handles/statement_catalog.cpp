@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Catalog functions (SQLTables, SQLColumns, ...): the application's A or W form when the target
 // has it, else every text argument converted to the other form.
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 
 namespace odbcretry {

@@ -15,7 +15,7 @@
 #include <cstring>
 #include <optional>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 #include "shim/config/log.h"
 #include "shim/recovery/replay.h"
@@ -23,22 +23,6 @@
 #include "shim/shared/target_state.h"
 
 namespace odbcretry {
-
-namespace {
-
-std::string default_probe(DriverFamily family) {
-    switch (family) {
-        case DriverFamily::Postgres:
-        case DriverFamily::MySql:
-        case DriverFamily::Sqlite:
-        case DriverFamily::SqlServer:
-            return "SELECT 1";
-        default:
-            return {};
-    }
-}
-
-}  // namespace
 
 // ---- connection ----------------------------------------------------------------------------
 
@@ -48,30 +32,18 @@ Classifier::Verdict Connection::classify_failure(const std::vector<DiagRecord>& 
     if (verdict.cls == ErrorClass::ConnectionLost || phase == Phase::Connect) return verdict;
     // The target's own dead check is a second signal: psqlODBC reports a lost connection as
     // HY000 on its prepared path, MariaDB as 5014 "Write error". Asked only after a failure.
-    auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
-    if (get && target_) {
-        SQLUINTEGER dead = SQL_CD_FALSE;
-        if (SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, nullptr)) &&
-            dead == SQL_CD_TRUE)
-            return classify(*classifier_, records, phase, true);
-    }
+    if (target_ && target_connection_dead(*api_, target_).value_or(false))
+        return classify(*classifier_, records, phase, true);
     return verdict;
 }
 
 bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
-    // Texts with which a driver says it did not send the call: the socket was known dead, or the
-    // write of the request itself failed.
-    static constexpr std::string_view kMarkers[] = {
-        "unable due to the connection lost",  // psqlODBC, the call after a loss
-        "Write error",                        // MariaDB 5014: writing the request failed
-        "Connection not open",                // MariaDB 08003
-        "[Fake]connection lost",              // the scripted test driver, answering like psqlODBC
-    };
+    // The texts and native codes that say so are in the driver profiles (shim/target_driver/profile.h).
+    const long native = profile(family_).never_sent_native;
     for (const auto& r : records) {
         if (r.sqlstate == "08003") return true;
-        if (r.native == 2006 && family_ == DriverFamily::MySql)
-            return true;  // client-side "gone away"
-        for (auto m : kMarkers)
+        if (native != 0 && r.native == native) return true;
+        for (std::string_view m : never_sent_texts())
             if (r.message.find(m) != std::string::npos) return true;
     }
     return false;
@@ -79,15 +51,13 @@ bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
 
 bool Connection::dead_probe(bool& dead) {
     dead = false;
-    auto* get = api_->SQLGetConnectAttr ? api_->SQLGetConnectAttr : api_->SQLGetConnectAttrW;
-    SQLUINTEGER flag = SQL_CD_FALSE;
-    if (get && SQL_SUCCEEDED(get(target_, SQL_ATTR_CONNECTION_DEAD, &flag, sizeof flag, nullptr)) &&
-        flag == SQL_CD_TRUE) {
+    if (target_connection_dead(*api_, target_).value_or(false)) {
         dead = true;
         return true;
     }
-    std::string probe = config_.settings.probe_query.empty() ? default_probe(family_)
-                                                             : config_.settings.probe_query;
+    std::string probe = config_.settings.probe_query.empty()
+                            ? std::string(profile(family_).probe_sql)
+                            : config_.settings.probe_query;
     if (probe.empty()) return true;
     std::string failure;
     SQLHSTMT stmt = nullptr;

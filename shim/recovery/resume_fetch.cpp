@@ -6,7 +6,7 @@
 #include <cstring>
 #include <optional>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 #include "shim/config/log.h"
 #include "shim/recovery/replay.h"

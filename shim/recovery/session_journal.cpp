@@ -6,7 +6,7 @@
 #include <cstring>
 #include <optional>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 #include "shim/config/log.h"
 #include "shim/recovery/replay.h"
@@ -142,20 +142,7 @@ SQLRETURN Connection::restore_session(std::string& failure, std::vector<DiagReco
             continue;
         }
         if (!run_sets_before(a.sequence)) return SQL_ERROR;
-        SQLRETURN rc;
-        if (a.is_text) {
-            if (api_->SQLSetConnectAttr)
-                rc = api_->SQLSetConnectAttr(target_, a.attribute,
-                                             const_cast<char*>(a.text.c_str()), SQL_NTS);
-            else {
-                WString w = to_utf16(a.text);
-                rc = api_->SQLSetConnectAttrW(target_, a.attribute, w.data(), SQL_NTS);
-            }
-        } else {
-            rc = api_->SQLSetConnectAttr
-                     ? api_->SQLSetConnectAttr(target_, a.attribute, a.integer, 0)
-                     : api_->SQLSetConnectAttrW(target_, a.attribute, a.integer, 0);
-        }
+        SQLRETURN rc = apply_attribute(a);
         if (rc == SQL_ERROR) {
             failure = "restoring connection attribute " + std::to_string(a.attribute) + " failed";
             return rc;

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <optional>
 
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 #include "shim/handles/handles.h"
 #include "shim/config/log.h"
 #include "shim/recovery/replay.h"
@@ -44,6 +44,18 @@ ReplayCall replay_call(Op op) {
         default:
             return ReplayCall::Other;
     }
+}
+
+// A recovered connection on which this statement could not be built again: ours first, then the
+// target's own records that say why (a table dropped meanwhile, say).
+SQLRETURN not_rebuilt(DiagArea& diag, const std::string& failure,
+                      const std::vector<DiagRecord>& records) {
+    diag.set_leading("08S01",
+                     "[odbc-retry] the connection was recovered but this statement could not be "
+                     "rebuilt on it: " +
+                         failure,
+                     records);
+    return SQL_ERROR;
 }
 
 }  // namespace
@@ -156,13 +168,7 @@ SQLRETURN Statement::catch_up(Op op) {
         }
         // The target's own records say why (a table dropped meanwhile, say): they follow ours.
         if (target_) records = diag().records_snapshot(diag_source());
-        diag().set_leading(
-            "08S01",
-            "[odbc-retry] the connection was recovered but this statement could not be "
-            "rebuilt on it: " +
-                failure,
-            records);
-        return SQL_ERROR;
+        return not_rebuilt(diag(), failure, records);
     }
     bool reads_open_result =
         op == Op::Fetch || op == Op::GetData || op == Op::MoreResults || op == Op::Cursor;
@@ -238,13 +244,7 @@ SQLRETURN Statement::recover_and_replay(Op op, const std::vector<DiagRecord>& fi
         std::string failure;
         if (session_ != c.session() && rebuild(failure) == SQL_ERROR) {
             if (round < kReplayRounds && target_ && lost_again(records)) continue;
-            diag().set_leading(
-                "08S01",
-                "[odbc-retry] the connection was recovered but this statement could not be "
-                "rebuilt on it: " +
-                    failure,
-                records);
-            return SQL_ERROR;
+            return not_rebuilt(diag(), failure, records);
         }
         ReplayVerdict verdict = decide_replay(facts);
         // An empty transaction's COMMIT: nothing to lose, it runs on the new session.

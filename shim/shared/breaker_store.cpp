@@ -208,6 +208,44 @@ std::uint64_t* SharedBreakerStore::state_word(std::uint64_t key_hash) {
                          key_hash, *clock_, idle_);
 }
 
+std::optional<std::uint64_t> peek_shared_breaker(const std::string& directory, std::uint64_t key) {
+    const std::string path = directory + "/" + std::string(SharedBreakerStore::kFileName);
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return std::nullopt;
+    struct stat st {};
+    void* map = MAP_FAILED;
+    std::size_t size = 0;
+    if (::fstat(fd, &st) == 0 && static_cast<std::size_t>(st.st_size) >= kHeaderWords * 8) {
+        size = static_cast<std::size_t>(st.st_size);
+        map = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    }
+    ::close(fd);
+    if (map == MAP_FAILED) return std::nullopt;
+    std::optional<std::uint64_t> word;
+    const auto* words = static_cast<const std::uint64_t*>(map);
+    auto load = [](const std::uint64_t& w) {
+        return std::atomic_ref<const std::uint64_t>(w).load(std::memory_order_acquire);
+    };
+    const std::uint64_t slots = words[2], per_slot = words[3];
+    if (load(words[0]) == kMagic && words[1] == kVersion && slots != 0 && per_slot > kStateWord &&
+        (kHeaderWords + slots * per_slot) * 8 <= size) {
+        if (key == 0) key = 1;  // as find_or_claim
+        const std::uint64_t first = key % slots;
+        word = 0;  // never claimed: a closed breaker that never failed
+        for (std::uint64_t i = 0; i < slots; ++i) {
+            const std::uint64_t* slot = words + kHeaderWords + ((first + i) % slots) * per_slot;
+            const std::uint64_t seen = load(slot[kKeyWord]);
+            if (seen == 0) break;
+            if (seen == key) {
+                word = load(slot[kStateWord]);
+                break;
+            }
+        }
+    }
+    ::munmap(map, size);
+    return word;
+}
+
 std::string default_state_directory() {
     if (const char* env = std::getenv("ODBC_RETRY_STATE_DIR"); env && *env) return env;
     const std::string suffix = "/odbc-retry-" + std::to_string(::geteuid());

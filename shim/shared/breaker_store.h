@@ -31,6 +31,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -109,6 +110,12 @@ class SharedBreakerStore final : public BreakerStore {
     Clock* clock_ = &steady_clock_instance();
     std::chrono::milliseconds idle_ = kBreakerSlotIdle;
 };
+
+// The state word of `key_hash` in the shared breaker table of `directory`, read without opening
+// the table for writing or claiming a slot (odbc-retry stats): 0 when the key has no slot (a
+// closed breaker that never failed); empty when there is no valid table.
+std::optional<std::uint64_t> peek_shared_breaker(const std::string& directory,
+                                                 std::uint64_t key_hash);
 
 // Where the shared store lives: $ODBC_RETRY_STATE_DIR when set and not empty, else
 // /dev/shm/odbc-retry-<uid> when /dev/shm exists, else /tmp/odbc-retry-<uid>. The per-user

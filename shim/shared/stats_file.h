@@ -51,6 +51,10 @@ inline constexpr std::uint32_t kStatsSlots = 64;
 inline constexpr std::size_t kStatsKeyBytes = 320;
 inline constexpr std::size_t kStatsBudgetBytes = 64;
 inline constexpr std::string_view kStatsFilePrefix = "stats-";
+// StatsSlot::state.
+inline constexpr std::uint32_t kSlotFree = 0;
+inline constexpr std::uint32_t kSlotClaimed = 1;
+inline constexpr std::uint32_t kSlotReady = 2;
 
 // Where a target's breaker state lives, for the reader.
 enum class BreakerMode : std::uint8_t {
@@ -99,6 +103,8 @@ static_assert(alignof(RetryBudget) <= 64);
 static_assert(alignof(TargetCounters) <= 64);
 
 std::size_t stats_file_bytes();
+// Whether a mapped stats file has this version's layout.
+bool stats_header_matches(const StatsHeader& h);
 
 // ---- the writer: this process's file ------------------------------------------------------
 

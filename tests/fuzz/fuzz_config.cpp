@@ -26,7 +26,7 @@
 
 #include "shim/config/config.h"
 #include "shim/config/connstr.h"
-#include "shim/retry/attempts.h"
+#include "shim/config/retry_settings.h"
 #include "shim/retry/budget.h"
 #include "shim/retry/classifier.h"
 

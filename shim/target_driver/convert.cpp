@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/target/convert.h"
+#include "shim/target_driver/convert.h"
 
 namespace odbcretry {
 

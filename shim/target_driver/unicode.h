@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "shim/target/odbc.h"
+#include "shim/target_driver/odbc.h"
 
 namespace odbcretry {
 

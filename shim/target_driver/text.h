@@ -6,8 +6,8 @@
 #include <cstring>
 #include <string>
 
-#include "shim/target/odbc.h"
-#include "shim/target/unicode.h"
+#include "shim/target_driver/odbc.h"
+#include "shim/target_driver/unicode.h"
 
 namespace odbcretry {
 
@@ -86,6 +86,25 @@ struct OutText {
     long capacity = 0;
     bool wide = false;
     bool in_bytes = false;
+
+    // A buffer whose capacity counts characters (names, connection strings, SQL text).
+    static OutText chars(SQLCHAR* buffer, long capacity) {
+        return {buffer, capacity, false, false};
+    }
+    static OutText chars(SQLWCHAR* buffer, long capacity) {
+        return {buffer, capacity, true, false};
+    }
+    // A buffer whose capacity counts bytes (attribute, field and information values), in the A
+    // or the W form.
+    static OutText bytes(SQLPOINTER buffer, long capacity, bool wide) {
+        return {buffer, capacity, wide, true};
+    }
+    static OutText narrow_bytes(SQLPOINTER buffer, long capacity) {
+        return bytes(buffer, capacity, false);
+    }
+    static OutText wide_bytes(SQLPOINTER buffer, long capacity) {
+        return bytes(buffer, capacity, true);
+    }
 };
 
 }  // namespace odbcretry

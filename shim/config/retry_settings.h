@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// Glue between the configuration and the retry pieces in shim/retry/: the policy of a
-// connection, its classifier, and the log lines of every decision.
+// The retry policy a connection's settings make (shim/retry/ holds the pieces), its classifier,
+// and the log lines of every decision.
 #pragma once
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "shim/config/config.h"
-#include "shim/target/diag.h"
+#include "shim/target_driver/diag.h"
 #include "shim/retry/classifier.h"
 #include "shim/retry/policy.h"
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/target/diag.h"
+#include "shim/target_driver/diag.h"
 
 #include <cstring>
 
-#include "shim/target/convert.h"
-#include "shim/target/target_driver.h"
+#include "shim/target_driver/convert.h"
+#include "shim/target_driver/library.h"
 
 #include <algorithm>
 
@@ -297,15 +297,11 @@ SQLRETURN DiagArea::get_field(const TargetDiagSource& s, SQLSMALLINT rec, SQLSMA
         if (!is_string) return other(s.type, s.handle, rec, field, value, capacity, length);
         long full = 0;
         bool truncated = false;
-        SQLRETURN rc =
-            call_converting(OutText{value, capacity, wide, true}, &full, !wide, truncated,
-                            [&](SQLPOINTER buffer, long cap, long* len) {
-                                SQLSMALLINT l = 0;
-                                auto c = static_cast<SQLSMALLINT>(std::min<long>(cap, 32766));
-                                SQLRETURN r = other(s.type, s.handle, rec, field, buffer, c, &l);
-                                *len = l;
-                                return r;
-                            });
+        SQLRETURN rc = call_other_form<SQLSMALLINT>(
+            OutText::bytes(value, capacity, wide), &full, !wide, truncated,
+            [&](SQLPOINTER buffer, SQLSMALLINT c, SQLSMALLINT* l) {
+                return other(s.type, s.handle, rec, field, buffer, c, l);
+            });
         if (length && SQL_SUCCEEDED(rc)) *length = static_cast<SQLSMALLINT>(full);
         return rc;
     };

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/retry/attempts.h"
+#include "shim/config/retry_settings.h"
 
 #include "shim/config/log.h"
 #include "shim/retry/backoff.h"

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "shim/target/odbc.h"
-#include "shim/target/text.h"
+#include "shim/target_driver/odbc.h"
+#include "shim/target_driver/text.h"
 
 namespace odbcretry {
 

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "shim/target/text.h"
-#include "shim/target/unicode.h"
+#include "shim/target_driver/text.h"
+#include "shim/target_driver/unicode.h"
 
 namespace odbcretry {
 namespace {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/target/unicode.h"
+#include "shim/target_driver/unicode.h"
 
 #include <cstring>
 
@@ -113,36 +113,40 @@ WString to_utf16(const SQLCHAR* s, long length) {
     return to_utf16(std::string_view(reinterpret_cast<const char*>(s), n));
 }
 
-bool copy_out(std::string_view text, SQLCHAR* buffer, long capacity, long* full_units) {
+namespace {
+
+// Copies `text` (code units of Char) into `buffer` of `capacity` units with its terminator;
+// `cut` moves a truncation point back to the start of a whole character.
+template <class Char, class Text, class Cut>
+bool copy_units(const Text& text, Char* buffer, long capacity, long* full_units, Cut cut) {
     if (full_units) *full_units = static_cast<long>(text.size());
     if (!buffer) return false;
     if (capacity <= 0) return !text.empty();
     size_t n = text.size();
     bool truncated = false;
     if (n + 1 > static_cast<size_t>(capacity)) {
-        n = static_cast<size_t>(capacity) - 1;
-        while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // whole chars
+        n = cut(static_cast<size_t>(capacity) - 1);
         truncated = true;
     }
-    memcpy(buffer, text.data(), n);
+    memcpy(buffer, text.data(), n * sizeof(Char));
     buffer[n] = 0;
     return truncated;
 }
 
+}  // namespace
+
+bool copy_out(std::string_view text, SQLCHAR* buffer, long capacity, long* full_units) {
+    return copy_units(text, buffer, capacity, full_units, [&](size_t n) {
+        while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80) --n;  // whole chars
+        return n;
+    });
+}
+
 bool copy_out(const WString& text, SQLWCHAR* buffer, long capacity, long* full_units) {
-    if (full_units) *full_units = static_cast<long>(text.size());
-    if (!buffer) return false;
-    if (capacity <= 0) return !text.empty();
-    size_t n = text.size();
-    bool truncated = false;
-    if (n + 1 > static_cast<size_t>(capacity)) {
-        n = static_cast<size_t>(capacity) - 1;
+    return copy_units(text, buffer, capacity, full_units, [&](size_t n) {
         if (n > 0 && text[n - 1] >= 0xD800 && text[n - 1] <= 0xDBFF) --n;  // keep pairs whole
-        truncated = true;
-    }
-    memcpy(buffer, text.data(), n * sizeof(SQLWCHAR));
-    buffer[n] = 0;
-    return truncated;
+        return n;
+    });
 }
 
 }  // namespace odbcretry

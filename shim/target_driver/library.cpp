@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "shim/target/target_driver.h"
+#include "shim/target_driver/library.h"
 
 #include <dlfcn.h>
 #include <odbcinst.h>
@@ -13,7 +13,7 @@ namespace odbcretry {
 TargetDriver::TargetDriver(std::string path, void* handle)
     : path_(std::move(path)), handle_(handle) {
 #define TARGET_FN(name) api_.name = reinterpret_cast<decltype(api_.name)>(dlsym(handle_, #name));
-#include "shim/target/target_api.def"
+#include "shim/target_driver/target_api.def"
 #undef TARGET_FN
     unicode_ = api_.SQLDriverConnectW || api_.SQLConnectW || api_.SQLExecDirectW;
 }
@@ -69,6 +69,14 @@ std::string resolve_driver_library(const std::string& name_or_path, std::string&
 std::string dsn_driver(const std::string& dsn) {
     if (dsn.empty()) return {};  // odbcinst answers an empty section with the first DSN's Driver
     return profile_string(dsn.c_str(), "Driver", "ODBC.INI");
+}
+
+std::optional<bool> target_connection_dead(const TargetApi& api, SQLHDBC dbc, SQLINTEGER* length) {
+    auto* get = api.SQLGetConnectAttr ? api.SQLGetConnectAttr : api.SQLGetConnectAttrW;
+    SQLUINTEGER dead = SQL_CD_FALSE;
+    if (!get || !SQL_SUCCEEDED(get(dbc, SQL_ATTR_CONNECTION_DEAD, &dead, sizeof dead, length)))
+        return std::nullopt;
+    return dead == SQL_CD_TRUE;
 }
 
 }  // namespace odbcretry

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // Calling a target function in the other text encoding than the application's.
 #pragma once
+#include <algorithm>
 #include <string>
 #include <vector>
 
-#include "shim/target/odbc.h"
-#include "shim/target/text.h"
-#include "shim/target/unicode.h"
+#include "shim/target_driver/odbc.h"
+#include "shim/target_driver/text.h"
+#include "shim/target_driver/unicode.h"
 
 namespace odbcretry {
 
@@ -66,5 +67,25 @@ bool info_is_text(SQLUSMALLINT type);
 bool desc_field_is_text(SQLSMALLINT field);
 // Whether a connection attribute is a character string.
 bool connect_attr_is_text(SQLINTEGER attribute);
+
+// call_converting for a target function whose length arguments are `Length` (SQLSMALLINT or
+// SQLINTEGER): `call(buffer, capacity, &length)` calls the target's other form; the capacity is
+// capped to what a SQLSMALLINT holds where that is the type.
+template <class Length, class Call>
+SQLRETURN call_other_form(const OutText& out, long* app_length, bool target_wide, bool& truncated,
+                          Call&& call) {
+    return call_converting(out, app_length, target_wide, truncated,
+                           [&](SQLPOINTER buffer, long cap, long* len) {
+                               Length l = 0;
+                               Length c;
+                               if constexpr (sizeof(Length) == sizeof(SQLSMALLINT))
+                                   c = static_cast<Length>(std::min<long>(cap, 32766));
+                               else
+                                   c = static_cast<Length>(cap);
+                               SQLRETURN r = call(buffer, c, &l);
+                               *len = l;
+                               return r;
+                           });
+}
 
 }  // namespace odbcretry

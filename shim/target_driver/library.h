@@ -6,15 +6,16 @@
 // every connection that uses the library; immutable after load, so any thread may read it.
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 
-#include "shim/target/odbc.h"
+#include "shim/target_driver/odbc.h"
 
 namespace odbcretry {
 
 struct TargetApi {
 #define TARGET_FN(name) decltype(&::name) name = nullptr;
-#include "shim/target/target_api.def"
+#include "shim/target_driver/target_api.def"
 #undef TARGET_FN
 };
 
@@ -37,6 +38,11 @@ class TargetDriver {
     TargetApi api_;
     bool unicode_ = false;
 };
+
+// The target's own SQL_ATTR_CONNECTION_DEAD for `dbc` (its A or W SQLGetConnectAttr): empty when
+// it has neither or does not answer. `length` goes to the target as is.
+std::optional<bool> target_connection_dead(const TargetApi& api, SQLHDBC dbc,
+                                           SQLINTEGER* length = nullptr);
 
 // Resolves a TargetDriver value (an odbcinst.ini driver name or a library path) to a library
 // path. Returns empty and sets `error` when the name is not registered.

@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "shim/target/diag.h"
-#include "shim/target/target_driver.h"
-#include "shim/target/unicode.h"
+#include "shim/target_driver/diag.h"
+#include "shim/target_driver/library.h"
+#include "shim/target_driver/unicode.h"
 
 namespace odbcretry {
 namespace {
