@@ -1,253 +1,84 @@
 // SPDX-License-Identifier: Apache-2.0
-// Catalog functions: each passes its text arguments, in order, to one core method.
-// SQLSpecialColumns takes its identifier type first, so it passes it as the first number.
+// Catalog functions: each passes its text arguments, in order, to one core method. Each is
+// written once below and defined twice by A_AND_W: its A form (SQLCHAR) and its W form
+// (SQLWCHAR). SQLSpecialColumns takes its identifier type first, so it passes it as the first
+// number.
 #include "driver/gateway.h"
 
 using namespace odbcretry;
 using odbcretry::driver::with;
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLTables(SQLHSTMT stmt, SQLCHAR* catalog,
-                                             SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                             SQLSMALLINT schema_length, SQLCHAR* table,
-                                             SQLSMALLINT table_length, SQLCHAR* table_type,
-                                             SQLSMALLINT table_type_length) {
-    const InText args[] = {
-        InText::narrow(catalog, catalog_length), InText::narrow(schema, schema_length),
-        InText::narrow(table, table_length), InText::narrow(table_type, table_type_length)};
+namespace {
+
+InText text(SQLCHAR* s, SQLSMALLINT n) {
+    return InText::narrow(s, n);
+}
+InText text(SQLWCHAR* s, SQLSMALLINT n) {
+    return InText::of(s, n);
+}
+
+template <size_t N>
+SQLRETURN catalog(SQLHSTMT stmt, Statement::Catalog id, const InText (&args)[N], SQLUSMALLINT x = 0,
+                  SQLUSMALLINT y = 0, SQLUSMALLINT z = 0) {
     return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::Tables, args, 4); });
+        stmt, [&](Statement& s) { return s.catalog(id, args, static_cast<int>(N), x, y, z); });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLTablesW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                              SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                                              SQLSMALLINT schema_length, SQLWCHAR* table,
-                                              SQLSMALLINT table_length, SQLWCHAR* table_type,
-                                              SQLSMALLINT table_type_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length),
-                           InText::of(table_type, table_type_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::Tables, args, 4); });
-}
+}  // namespace
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColumns(SQLHSTMT stmt, SQLCHAR* catalog,
-                                              SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                              SQLSMALLINT schema_length, SQLCHAR* table,
-                                              SQLSMALLINT table_length, SQLCHAR* column,
-                                              SQLSMALLINT column_length) {
-    const InText args[] = {
-        InText::narrow(catalog, catalog_length), InText::narrow(schema, schema_length),
-        InText::narrow(table, table_length), InText::narrow(column, column_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::Columns, args, 4); });
-}
+// clang-format off
+#define A_AND_W(DEFINE, NAME, ID) DEFINE(NAME, SQLCHAR, ID) DEFINE(NAME##W, SQLWCHAR, ID)
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColumnsW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                               SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                                               SQLSMALLINT schema_length, SQLWCHAR* table,
-                                               SQLSMALLINT table_length, SQLWCHAR* column,
-                                               SQLSMALLINT column_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length), InText::of(column, column_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::Columns, args, 4); });
-}
+// catalog, schema, object.
+#define TEXTS3(NAME, CHAR, ID)                                                                   \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHSTMT stmt, CHAR* t1, SQLSMALLINT n1, CHAR* t2,  \
+                                            SQLSMALLINT n2, CHAR* t3, SQLSMALLINT n3) {         \
+        return catalog(stmt, Statement::Catalog::ID, {text(t1, n1), text(t2, n2), text(t3, n3)}); \
+    }
+// catalog, schema, object, and a name or a type.
+#define TEXTS4(NAME, CHAR, ID)                                                                   \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHSTMT stmt, CHAR* t1, SQLSMALLINT n1, CHAR* t2,  \
+                                            SQLSMALLINT n2, CHAR* t3, SQLSMALLINT n3, CHAR* t4, \
+                                            SQLSMALLINT n4) {                                   \
+        return catalog(stmt, Statement::Catalog::ID,                                             \
+                       {text(t1, n1), text(t2, n2), text(t3, n3), text(t4, n4)});                \
+    }
+// SQLStatistics: catalog, schema, table, then unique and reserved.
+#define STATISTICS(NAME, CHAR, ID)                                                               \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHSTMT stmt, CHAR* t1, SQLSMALLINT n1, CHAR* t2,  \
+                                            SQLSMALLINT n2, CHAR* t3, SQLSMALLINT n3,           \
+                                            SQLUSMALLINT unique, SQLUSMALLINT reserved) {       \
+        return catalog(stmt, Statement::Catalog::ID, {text(t1, n1), text(t2, n2), text(t3, n3)}, \
+                       unique, reserved);                                                        \
+    }
+// SQLSpecialColumns: identifier type, catalog, schema, table, scope, nullable.
+#define SPECIAL_COLUMNS(NAME, CHAR, ID)                                                          \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHSTMT stmt, SQLUSMALLINT identifier_type,        \
+                                            CHAR* t1, SQLSMALLINT n1, CHAR* t2, SQLSMALLINT n2, \
+                                            CHAR* t3, SQLSMALLINT n3, SQLUSMALLINT scope,       \
+                                            SQLUSMALLINT nullable) {                            \
+        return catalog(stmt, Statement::Catalog::ID, {text(t1, n1), text(t2, n2), text(t3, n3)}, \
+                       identifier_type, scope, nullable);                                        \
+    }
+// SQLForeignKeys: the primary key table's catalog, schema, table, then the foreign key table's.
+#define FOREIGN_KEYS(NAME, CHAR, ID)                                                             \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHSTMT stmt, CHAR* t1, SQLSMALLINT n1, CHAR* t2,  \
+                                            SQLSMALLINT n2, CHAR* t3, SQLSMALLINT n3, CHAR* t4, \
+                                            SQLSMALLINT n4, CHAR* t5, SQLSMALLINT n5, CHAR* t6, \
+                                            SQLSMALLINT n6) {                                   \
+        return catalog(stmt, Statement::Catalog::ID,                                             \
+                       {text(t1, n1), text(t2, n2), text(t3, n3), text(t4, n4), text(t5, n5),    \
+                        text(t6, n6)});                                                          \
+    }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLStatistics(SQLHSTMT stmt, SQLCHAR* catalog,
-                                                 SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                                 SQLSMALLINT schema_length, SQLCHAR* table,
-                                                 SQLSMALLINT table_length, SQLUSMALLINT unique,
-                                                 SQLUSMALLINT reserved) {
-    const InText args[] = {InText::narrow(catalog, catalog_length),
-                           InText::narrow(schema, schema_length),
-                           InText::narrow(table, table_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::Statistics, args, 3, unique, reserved);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLStatisticsW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                                  SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                                                  SQLSMALLINT schema_length, SQLWCHAR* table,
-                                                  SQLSMALLINT table_length, SQLUSMALLINT unique,
-                                                  SQLUSMALLINT reserved) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::Statistics, args, 3, unique, reserved);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLPrimaryKeys(SQLHSTMT stmt, SQLCHAR* catalog,
-                                                  SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                                  SQLSMALLINT schema_length, SQLCHAR* table,
-                                                  SQLSMALLINT table_length) {
-    const InText args[] = {InText::narrow(catalog, catalog_length),
-                           InText::narrow(schema, schema_length),
-                           InText::narrow(table, table_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::PrimaryKeys, args, 3); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLPrimaryKeysW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                                   SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                                                   SQLSMALLINT schema_length, SQLWCHAR* table,
-                                                   SQLSMALLINT table_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::PrimaryKeys, args, 3); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLForeignKeys(SQLHSTMT stmt, SQLCHAR* pk_catalog,
-                                                  SQLSMALLINT pk_catalog_length, SQLCHAR* pk_schema,
-                                                  SQLSMALLINT pk_schema_length, SQLCHAR* pk_table,
-                                                  SQLSMALLINT pk_table_length, SQLCHAR* fk_catalog,
-                                                  SQLSMALLINT fk_catalog_length, SQLCHAR* fk_schema,
-                                                  SQLSMALLINT fk_schema_length, SQLCHAR* fk_table,
-                                                  SQLSMALLINT fk_table_length) {
-    const InText args[] = {InText::narrow(pk_catalog, pk_catalog_length),
-                           InText::narrow(pk_schema, pk_schema_length),
-                           InText::narrow(pk_table, pk_table_length),
-                           InText::narrow(fk_catalog, fk_catalog_length),
-                           InText::narrow(fk_schema, fk_schema_length),
-                           InText::narrow(fk_table, fk_table_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::ForeignKeys, args, 6); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLForeignKeysW(
-    SQLHSTMT stmt, SQLWCHAR* pk_catalog, SQLSMALLINT pk_catalog_length, SQLWCHAR* pk_schema,
-    SQLSMALLINT pk_schema_length, SQLWCHAR* pk_table, SQLSMALLINT pk_table_length,
-    SQLWCHAR* fk_catalog, SQLSMALLINT fk_catalog_length, SQLWCHAR* fk_schema,
-    SQLSMALLINT fk_schema_length, SQLWCHAR* fk_table, SQLSMALLINT fk_table_length) {
-    const InText args[] = {
-        InText::of(pk_catalog, pk_catalog_length), InText::of(pk_schema, pk_schema_length),
-        InText::of(pk_table, pk_table_length),     InText::of(fk_catalog, fk_catalog_length),
-        InText::of(fk_schema, fk_schema_length),   InText::of(fk_table, fk_table_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::ForeignKeys, args, 6); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLProcedures(SQLHSTMT stmt, SQLCHAR* catalog,
-                                                 SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                                 SQLSMALLINT schema_length, SQLCHAR* procedure,
-                                                 SQLSMALLINT procedure_length) {
-    const InText args[] = {InText::narrow(catalog, catalog_length),
-                           InText::narrow(schema, schema_length),
-                           InText::narrow(procedure, procedure_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::Procedures, args, 3); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLProceduresW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                                  SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                                                  SQLSMALLINT schema_length, SQLWCHAR* procedure,
-                                                  SQLSMALLINT procedure_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(procedure, procedure_length)};
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.catalog(Statement::Catalog::Procedures, args, 3); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLProcedureColumns(SQLHSTMT stmt, SQLCHAR* catalog,
-                                                       SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                                       SQLSMALLINT schema_length,
-                                                       SQLCHAR* procedure,
-                                                       SQLSMALLINT procedure_length,
-                                                       SQLCHAR* column, SQLSMALLINT column_length) {
-    const InText args[] = {
-        InText::narrow(catalog, catalog_length), InText::narrow(schema, schema_length),
-        InText::narrow(procedure, procedure_length), InText::narrow(column, column_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::ProcedureColumns, args, 4);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API
-SQLProcedureColumnsW(SQLHSTMT stmt, SQLWCHAR* catalog, SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                     SQLSMALLINT schema_length, SQLWCHAR* procedure, SQLSMALLINT procedure_length,
-                     SQLWCHAR* column, SQLSMALLINT column_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(procedure, procedure_length),
-                           InText::of(column, column_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::ProcedureColumns, args, 4);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLTablePrivileges(SQLHSTMT stmt, SQLCHAR* catalog,
-                                                      SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                                      SQLSMALLINT schema_length, SQLCHAR* table,
-                                                      SQLSMALLINT table_length) {
-    const InText args[] = {InText::narrow(catalog, catalog_length),
-                           InText::narrow(schema, schema_length),
-                           InText::narrow(table, table_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::TablePrivileges, args, 3);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLTablePrivilegesW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                                       SQLSMALLINT catalog_length, SQLWCHAR* schema,
-                                                       SQLSMALLINT schema_length, SQLWCHAR* table,
-                                                       SQLSMALLINT table_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::TablePrivileges, args, 3);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColumnPrivileges(SQLHSTMT stmt, SQLCHAR* catalog,
-                                                       SQLSMALLINT catalog_length, SQLCHAR* schema,
-                                                       SQLSMALLINT schema_length, SQLCHAR* table,
-                                                       SQLSMALLINT table_length, SQLCHAR* column,
-                                                       SQLSMALLINT column_length) {
-    const InText args[] = {
-        InText::narrow(catalog, catalog_length), InText::narrow(schema, schema_length),
-        InText::narrow(table, table_length), InText::narrow(column, column_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::ColumnPrivileges, args, 4);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColumnPrivilegesW(SQLHSTMT stmt, SQLWCHAR* catalog,
-                                                        SQLSMALLINT catalog_length,
-                                                        SQLWCHAR* schema, SQLSMALLINT schema_length,
-                                                        SQLWCHAR* table, SQLSMALLINT table_length,
-                                                        SQLWCHAR* column,
-                                                        SQLSMALLINT column_length) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length), InText::of(column, column_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::ColumnPrivileges, args, 4);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSpecialColumns(SQLHSTMT stmt, SQLUSMALLINT identifier_type,
-                                                     SQLCHAR* catalog, SQLSMALLINT catalog_length,
-                                                     SQLCHAR* schema, SQLSMALLINT schema_length,
-                                                     SQLCHAR* table, SQLSMALLINT table_length,
-                                                     SQLUSMALLINT scope, SQLUSMALLINT nullable) {
-    const InText args[] = {InText::narrow(catalog, catalog_length),
-                           InText::narrow(schema, schema_length),
-                           InText::narrow(table, table_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::SpecialColumns, args, 3, identifier_type, scope,
-                         nullable);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSpecialColumnsW(SQLHSTMT stmt, SQLUSMALLINT identifier_type,
-                                                      SQLWCHAR* catalog, SQLSMALLINT catalog_length,
-                                                      SQLWCHAR* schema, SQLSMALLINT schema_length,
-                                                      SQLWCHAR* table, SQLSMALLINT table_length,
-                                                      SQLUSMALLINT scope, SQLUSMALLINT nullable) {
-    const InText args[] = {InText::of(catalog, catalog_length), InText::of(schema, schema_length),
-                           InText::of(table, table_length)};
-    return with<Statement>(stmt, [&](Statement& s) {
-        return s.catalog(Statement::Catalog::SpecialColumns, args, 3, identifier_type, scope,
-                         nullable);
-    });
-}
+A_AND_W(TEXTS4, SQLTables, Tables)
+A_AND_W(TEXTS4, SQLColumns, Columns)
+A_AND_W(TEXTS4, SQLProcedureColumns, ProcedureColumns)
+A_AND_W(TEXTS4, SQLColumnPrivileges, ColumnPrivileges)
+A_AND_W(TEXTS3, SQLPrimaryKeys, PrimaryKeys)
+A_AND_W(TEXTS3, SQLProcedures, Procedures)
+A_AND_W(TEXTS3, SQLTablePrivileges, TablePrivileges)
+A_AND_W(STATISTICS, SQLStatistics, Statistics)
+A_AND_W(SPECIAL_COLUMNS, SQLSpecialColumns, SpecialColumns)
+A_AND_W(FOREIGN_KEYS, SQLForeignKeys, ForeignKeys)
+// clang-format on

@@ -5,57 +5,36 @@
 using namespace odbcretry;
 using odbcretry::driver::with;
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescField(SQLHDESC desc, SQLSMALLINT rec,
-                                                   SQLSMALLINT field, SQLPOINTER value,
-                                                   SQLINTEGER capacity, SQLINTEGER* length) {
-    return with<Descriptor>(desc, [&](Descriptor& d) {
-        return d.get_field(rec, field, value, capacity, length, false);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescFieldW(SQLHDESC desc, SQLSMALLINT rec,
-                                                    SQLSMALLINT field, SQLPOINTER value,
-                                                    SQLINTEGER capacity, SQLINTEGER* length) {
-    return with<Descriptor>(desc, [&](Descriptor& d) {
-        return d.get_field(rec, field, value, capacity, length, true);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescField(SQLHDESC desc, SQLSMALLINT rec,
-                                                   SQLSMALLINT field, SQLPOINTER value,
-                                                   SQLINTEGER length) {
-    return with<Descriptor>(
-        desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, false); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescFieldW(SQLHDESC desc, SQLSMALLINT rec,
-                                                    SQLSMALLINT field, SQLPOINTER value,
-                                                    SQLINTEGER length) {
-    return with<Descriptor>(
-        desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, true); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescRec(SQLHDESC desc, SQLSMALLINT rec, SQLCHAR* name,
-                                                 SQLSMALLINT capacity, SQLSMALLINT* name_length,
-                                                 SQLSMALLINT* type, SQLSMALLINT* subtype,
-                                                 SQLLEN* length, SQLSMALLINT* precision,
-                                                 SQLSMALLINT* scale, SQLSMALLINT* nullable) {
-    return with<Descriptor>(desc, [&](Descriptor& d) {
-        return d.get_rec(rec, OutText{name, capacity, false, false}, name_length, type, subtype,
-                         length, precision, scale, nullable);
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDescRecW(SQLHDESC desc, SQLSMALLINT rec, SQLWCHAR* name,
-                                                  SQLSMALLINT capacity, SQLSMALLINT* name_length,
-                                                  SQLSMALLINT* type, SQLSMALLINT* subtype,
-                                                  SQLLEN* length, SQLSMALLINT* precision,
-                                                  SQLSMALLINT* scale, SQLSMALLINT* nullable) {
-    return with<Descriptor>(desc, [&](Descriptor& d) {
-        return d.get_rec(rec, OutText{name, capacity, true, false}, name_length, type, subtype,
-                         length, precision, scale, nullable);
-    });
-}
+// clang-format off
+#define GET_DESC_FIELD(NAME, CHAR, WIDE)                                                         \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT field,  \
+                                            SQLPOINTER value, SQLINTEGER capacity,               \
+                                            SQLINTEGER* length) {                                \
+        return with<Descriptor>(desc, [&](Descriptor& d) {                                       \
+            return d.get_field(rec, field, value, capacity, length, WIDE);                       \
+        });                                                                                      \
+    }
+#define SET_DESC_FIELD(NAME, CHAR, WIDE)                                                         \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT field,  \
+                                            SQLPOINTER value, SQLINTEGER length) {               \
+        return with<Descriptor>(                                                                 \
+            desc, [&](Descriptor& d) { return d.set_field(rec, field, value, length, WIDE); });  \
+    }
+#define GET_DESC_REC(NAME, CHAR, WIDE)                                                           \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLHDESC desc, SQLSMALLINT rec, CHAR* name,         \
+                                            SQLSMALLINT capacity, SQLSMALLINT* name_length,      \
+                                            SQLSMALLINT* type, SQLSMALLINT* subtype,             \
+                                            SQLLEN* length, SQLSMALLINT* precision,              \
+                                            SQLSMALLINT* scale, SQLSMALLINT* nullable) {         \
+        return with<Descriptor>(desc, [&](Descriptor& d) {                                       \
+            return d.get_rec(rec, OutText::chars(name, capacity), name_length, type, subtype,    \
+                             length, precision, scale, nullable);                                \
+        });                                                                                      \
+    }
+ODBCRETRY_A_AND_W(GET_DESC_FIELD, SQLGetDescField)
+ODBCRETRY_A_AND_W(SET_DESC_FIELD, SQLSetDescField)
+ODBCRETRY_A_AND_W(GET_DESC_REC, SQLGetDescRec)
+// clang-format on
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetDescRec(SQLHDESC desc, SQLSMALLINT rec, SQLSMALLINT type,
                                                  SQLSMALLINT subtype, SQLLEN length,

@@ -48,25 +48,18 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagRecW(SQLSMALLINT type, SQLHANDLE ha
     });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagField(SQLSMALLINT type, SQLHANDLE handle,
-                                                   SQLSMALLINT rec, SQLSMALLINT field,
-                                                   SQLPOINTER value, SQLSMALLINT capacity,
-                                                   SQLSMALLINT* length) {
-    return on_any(type, handle, [&](HandleBase& h) {
-        return h.diag().get_field(h.diag_source(), rec, field, false, value, capacity, length,
-                                  h.last_return());
-    });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetDiagFieldW(SQLSMALLINT type, SQLHANDLE handle,
-                                                    SQLSMALLINT rec, SQLSMALLINT field,
-                                                    SQLPOINTER value, SQLSMALLINT capacity,
-                                                    SQLSMALLINT* length) {
-    return on_any(type, handle, [&](HandleBase& h) {
-        return h.diag().get_field(h.diag_source(), rec, field, true, value, capacity, length,
-                                  h.last_return());
-    });
-}
+// clang-format off
+#define GET_DIAG_FIELD(NAME, CHAR, WIDE)                                                         \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(SQLSMALLINT type, SQLHANDLE handle, SQLSMALLINT rec, \
+                                            SQLSMALLINT field, SQLPOINTER value,                 \
+                                            SQLSMALLINT capacity, SQLSMALLINT* length) {         \
+        return on_any(type, handle, [&](HandleBase& h) {                                         \
+            return h.diag().get_field(h.diag_source(), rec, field, WIDE, value, capacity, length, \
+                                      h.last_return());                                          \
+        });                                                                                      \
+    }
+ODBCRETRY_A_AND_W(GET_DIAG_FIELD, SQLGetDiagField)
+// clang-format on
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLError(SQLHENV env, SQLHDBC dbc, SQLHSTMT stmt, SQLCHAR* state,
                                             SQLINTEGER* native, SQLCHAR* message,

@@ -14,23 +14,31 @@
 #include <new>
 #include <string>
 
-#include "shim/handles.h"
+#include "shim/handles/handles.h"
 
 namespace odbcretry::driver {
 
-// `clear_diagnostics` is false for SQLCancel, which may run on another thread while the
-// statement's owner reads its diagnostics; it then leaves the return code of that owner's call
-// (SQL_DIAG_RETURNCODE) alone too. `owns_handle` is false for calls that may free the handle.
-template <class Object, class Body>
-inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = true,
-                      bool owns_handle = true) noexcept {
+// How an entry point treats its handle around the core method.
+enum class Entry {
+    // The ordinary call: clears the handle's diagnostics and records its return code
+    // (SQL_DIAG_RETURNCODE).
+    Call,
+    // A call that may free the handle: clears its diagnostics, records nothing after.
+    Free,
+    // SQLCancel / SQLCancelHandle, which may run on another thread while the handle's owner
+    // reads its diagnostics: leaves both the diagnostics and the owner's return code alone.
+    Cancel,
+};
+
+template <Entry kind, class Object, class Body>
+inline SQLRETURN enter(SQLHANDLE handle, Body&& body) noexcept {
     Object* object = Object::from(handle);
     if (!object) [[unlikely]]
         return SQL_INVALID_HANDLE;
-    if (clear_diagnostics) object->diag().begin_call();
+    if constexpr (kind != Entry::Cancel) object->diag().begin_call();
     try {
         SQLRETURN rc = body(*object);
-        if (clear_diagnostics && owns_handle) object->set_last_return(rc);
+        if constexpr (kind == Entry::Call) object->set_last_return(rc);
         return rc;
     } catch (const std::bad_alloc&) {
         try {
@@ -53,6 +61,22 @@ inline SQLRETURN with(SQLHANDLE handle, Body&& body, bool clear_diagnostics = tr
     }
 }
 
+// The ordinary entry: `body` runs on the Object behind `handle`.
+template <class Object, class Body>
+inline SQLRETURN with(SQLHANDLE handle, Body&& body) noexcept {
+    return enter<Entry::Call, Object>(handle, static_cast<Body&&>(body));
+}
+// SQLFreeHandle: `body` may free the object.
+template <class Object, class Body>
+inline SQLRETURN freeing(SQLHANDLE handle, Body&& body) noexcept {
+    return enter<Entry::Free, Object>(handle, static_cast<Body&&>(body));
+}
+// SQLCancel / SQLCancelHandle: the owner's diagnostics and return code stay as they are.
+template <class Object, class Body>
+inline SQLRETURN cancelling(SQLHANDLE handle, Body&& body) noexcept {
+    return enter<Entry::Cancel, Object>(handle, static_cast<Body&&>(body));
+}
+
 // Any of our handles, by its ODBC type, for the diagnostic functions.
 inline HandleBase* any_handle(SQLSMALLINT type, SQLHANDLE handle) {
     switch (type) {
@@ -69,13 +93,20 @@ inline HandleBase* any_handle(SQLSMALLINT type, SQLHANDLE handle) {
     }
 }
 
-inline InText a_text(SQLCHAR* s, long n) {
+// An input text of the A form (SQLCHAR) or the W form (SQLWCHAR).
+inline InText in_text(SQLCHAR* s, long n) {
     return InText::narrow(s, n);
 }
-inline InText w_text(SQLWCHAR* s, long n) {
+inline InText in_text(SQLWCHAR* s, long n) {
     return InText::of(s, n);
 }
 
 }  // namespace odbcretry::driver
+
+// Defines an entry point written once as DEFINE(NAME, CHAR, WIDE) twice: its A form (SQLCHAR)
+// and its W form (SQLWCHAR, text in UTF-16).
+#define ODBCRETRY_A_AND_W(DEFINE, NAME) DEFINE(NAME, SQLCHAR, false) DEFINE(NAME##W, SQLWCHAR, true)
+
+namespace odbcretry::driver {}  // namespace odbcretry::driver
 
 #define ODBCRETRY_EXPORT extern "C" __attribute__((visibility("default")))

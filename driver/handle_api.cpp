@@ -3,6 +3,8 @@
 #include "driver/gateway.h"
 
 using namespace odbcretry;
+using odbcretry::driver::cancelling;
+using odbcretry::driver::freeing;
 using odbcretry::driver::with;
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE input,
@@ -34,25 +36,23 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLAllocHandle(SQLSMALLINT type, SQLHANDLE in
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLFreeHandle(SQLSMALLINT type, SQLHANDLE handle) {
     switch (type) {
         case SQL_HANDLE_ENV:
-            return with<Env>(
-                handle, [](Env& e) { return e.free_handle(); }, true, false);
+            return freeing<Env>(handle, [](Env& e) { return e.free_handle(); });
         case SQL_HANDLE_DBC:
-            return with<Connection>(
-                handle, [](Connection& c) { return c.free_handle(); }, true, false);
+            return freeing<Connection>(handle, [](Connection& c) { return c.free_handle(); });
         case SQL_HANDLE_STMT:
-            return with<Statement>(
-                handle, [](Statement& s) { return s.free_handle(); }, true, false);
+            return freeing<Statement>(handle, [](Statement& s) { return s.free_handle(); });
         case SQL_HANDLE_DESC:
-            return with<Descriptor>(
-                handle, [](Descriptor& d) { return d.free_handle(); }, true, false);
+            return freeing<Descriptor>(handle, [](Descriptor& d) { return d.free_handle(); });
         default:
             return SQL_INVALID_HANDLE;
     }
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLFreeStmt(SQLHSTMT stmt, SQLUSMALLINT option) {
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.free_stmt(option); }, true, option != SQL_DROP);
+    auto free_stmt = [&](Statement& s) { return s.free_stmt(option); };
+    // SQL_DROP frees the statement.
+    if (option == SQL_DROP) return freeing<Statement>(stmt, free_stmt);
+    return with<Statement>(stmt, free_stmt);
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetEnvAttr(SQLHENV env, SQLINTEGER attribute,
@@ -66,57 +66,30 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetEnvAttr(SQLHENV env, SQLINTEGER attribu
     return with<Env>(env, [&](Env& e) { return e.get_attr(attribute, value, capacity, length); });
 }
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetConnectAttr(SQLHDBC dbc, SQLINTEGER attribute,
-                                                     SQLPOINTER value, SQLINTEGER length) {
-    return with<Connection>(
-        dbc, [&](Connection& c) { return c.set_attr(attribute, value, length, false); });
-}
+// Connection and statement attributes, each written once and defined in its A form and its W
+// form (whose text values are UTF-16).
+// clang-format off
+#define SET_ATTR(NAME, HANDLE, OBJECT, WIDE)                                                     \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(HANDLE handle, SQLINTEGER attribute, SQLPOINTER value, \
+                                            SQLINTEGER length) {                                \
+        return with<OBJECT>(                                                                     \
+            handle, [&](OBJECT& o) { return o.set_attr(attribute, value, length, WIDE); });      \
+    }
+#define GET_ATTR(NAME, HANDLE, OBJECT, WIDE)                                                     \
+    ODBCRETRY_EXPORT SQLRETURN SQL_API NAME(HANDLE handle, SQLINTEGER attribute, SQLPOINTER value, \
+                                            SQLINTEGER capacity, SQLINTEGER* length) {          \
+        return with<OBJECT>(handle, [&](OBJECT& o) {                                             \
+            return o.get_attr(attribute, value, capacity, length, WIDE);                         \
+        });                                                                                      \
+    }
+#define A_AND_W(DEFINE, NAME, HANDLE, OBJECT) \
+    DEFINE(NAME, HANDLE, OBJECT, false) DEFINE(NAME##W, HANDLE, OBJECT, true)
 
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetConnectAttrW(SQLHDBC dbc, SQLINTEGER attribute,
-                                                      SQLPOINTER value, SQLINTEGER length) {
-    return with<Connection>(
-        dbc, [&](Connection& c) { return c.set_attr(attribute, value, length, true); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetConnectAttr(SQLHDBC dbc, SQLINTEGER attribute,
-                                                     SQLPOINTER value, SQLINTEGER capacity,
-                                                     SQLINTEGER* length) {
-    return with<Connection>(
-        dbc, [&](Connection& c) { return c.get_attr(attribute, value, capacity, length, false); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetConnectAttrW(SQLHDBC dbc, SQLINTEGER attribute,
-                                                      SQLPOINTER value, SQLINTEGER capacity,
-                                                      SQLINTEGER* length) {
-    return with<Connection>(
-        dbc, [&](Connection& c) { return c.get_attr(attribute, value, capacity, length, true); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetStmtAttr(SQLHSTMT stmt, SQLINTEGER attribute,
-                                                  SQLPOINTER value, SQLINTEGER length) {
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.set_attr(attribute, value, length, false); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetStmtAttrW(SQLHSTMT stmt, SQLINTEGER attribute,
-                                                   SQLPOINTER value, SQLINTEGER length) {
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.set_attr(attribute, value, length, true); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetStmtAttr(SQLHSTMT stmt, SQLINTEGER attribute,
-                                                  SQLPOINTER value, SQLINTEGER capacity,
-                                                  SQLINTEGER* length) {
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.get_attr(attribute, value, capacity, length, false); });
-}
-
-ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetStmtAttrW(SQLHSTMT stmt, SQLINTEGER attribute,
-                                                   SQLPOINTER value, SQLINTEGER capacity,
-                                                   SQLINTEGER* length) {
-    return with<Statement>(
-        stmt, [&](Statement& s) { return s.get_attr(attribute, value, capacity, length, true); });
-}
+A_AND_W(SET_ATTR, SQLSetConnectAttr, SQLHDBC, Connection)
+A_AND_W(GET_ATTR, SQLGetConnectAttr, SQLHDBC, Connection)
+A_AND_W(SET_ATTR, SQLSetStmtAttr, SQLHSTMT, Statement)
+A_AND_W(GET_ATTR, SQLGetStmtAttr, SQLHSTMT, Statement)
+// clang-format on
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLEndTran(SQLSMALLINT type, SQLHANDLE handle,
                                               SQLSMALLINT completion) {
@@ -128,16 +101,13 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLEndTran(SQLSMALLINT type, SQLHANDLE handle
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLCancel(SQLHSTMT stmt) {
-    return with<Statement>(
-        stmt, [](Statement& s) { return s.cancel(); }, false);
+    return cancelling<Statement>(stmt, [](Statement& s) { return s.cancel(); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLCancelHandle(SQLSMALLINT type, SQLHANDLE handle) {
     if (type == SQL_HANDLE_STMT)
-        return with<Statement>(
-            handle, [](Statement& s) { return s.cancel(); }, false);
+        return cancelling<Statement>(handle, [](Statement& s) { return s.cancel(); });
     if (type == SQL_HANDLE_DBC)
-        return with<Connection>(
-            handle, [](Connection& c) { return c.cancel_handle(); }, false);
+        return cancelling<Connection>(handle, [](Connection& c) { return c.cancel_handle(); });
     return SQL_INVALID_HANDLE;
 }

@@ -3,25 +3,26 @@
 #include "driver/gateway.h"
 
 using namespace odbcretry;
-using odbcretry::driver::a_text;
-using odbcretry::driver::w_text;
+using odbcretry::driver::in_text;
 using odbcretry::driver::with;
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLPrepare(SQLHSTMT stmt, SQLCHAR* text, SQLINTEGER length) {
-    return with<Statement>(stmt, [&](Statement& s) { return s.prepare(a_text(text, length)); });
+    return with<Statement>(stmt, [&](Statement& s) { return s.prepare(in_text(text, length)); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLPrepareW(SQLHSTMT stmt, SQLWCHAR* text, SQLINTEGER length) {
-    return with<Statement>(stmt, [&](Statement& s) { return s.prepare(w_text(text, length)); });
+    return with<Statement>(stmt, [&](Statement& s) { return s.prepare(in_text(text, length)); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLExecDirect(SQLHSTMT stmt, SQLCHAR* text, SQLINTEGER length) {
-    return with<Statement>(stmt, [&](Statement& s) { return s.exec_direct(a_text(text, length)); });
+    return with<Statement>(stmt,
+                           [&](Statement& s) { return s.exec_direct(in_text(text, length)); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLExecDirectW(SQLHSTMT stmt, SQLWCHAR* text,
                                                   SQLINTEGER length) {
-    return with<Statement>(stmt, [&](Statement& s) { return s.exec_direct(w_text(text, length)); });
+    return with<Statement>(stmt,
+                           [&](Statement& s) { return s.exec_direct(in_text(text, length)); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLExecute(SQLHSTMT stmt) {
@@ -77,8 +78,8 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLDescribeCol(SQLHSTMT stmt, SQLUSMALLINT co
                                                   SQLSMALLINT* type, SQLULEN* size,
                                                   SQLSMALLINT* digits, SQLSMALLINT* nullable) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.describe_col(column, OutText{name, capacity, false, false}, name_length, type,
-                              size, digits, nullable);
+        return s.describe_col(column, OutText::chars(name, capacity), name_length, type, size,
+                              digits, nullable);
     });
 }
 
@@ -88,7 +89,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLDescribeColW(SQLHSTMT stmt, SQLUSMALLINT c
                                                    SQLULEN* size, SQLSMALLINT* digits,
                                                    SQLSMALLINT* nullable) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.describe_col(column, OutText{name, capacity, true, false}, name_length, type, size,
+        return s.describe_col(column, OutText::chars(name, capacity), name_length, type, size,
                               digits, nullable);
     });
 }
@@ -98,7 +99,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColAttribute(SQLHSTMT stmt, SQLUSMALLINT c
                                                    SQLSMALLINT capacity, SQLSMALLINT* length,
                                                    SQLLEN* numeric) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.col_attribute(column, field, OutText{text, capacity, false, true}, length,
+        return s.col_attribute(column, field, OutText::narrow_bytes(text, capacity), length,
                                numeric);
     });
 }
@@ -108,7 +109,7 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLColAttributeW(SQLHSTMT stmt, SQLUSMALLINT 
                                                     SQLSMALLINT capacity, SQLSMALLINT* length,
                                                     SQLLEN* numeric) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.col_attribute(column, field, OutText{text, capacity, true, true}, length, numeric);
+        return s.col_attribute(column, field, OutText::wide_bytes(text, capacity), length, numeric);
     });
 }
 
@@ -171,27 +172,27 @@ ODBCRETRY_EXPORT SQLRETURN SQL_API SQLCloseCursor(SQLHSTMT stmt) {
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetCursorName(SQLHSTMT stmt, SQLCHAR* name,
                                                     SQLSMALLINT capacity, SQLSMALLINT* length) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.get_cursor_name(OutText{name, capacity, false, false}, length);
+        return s.get_cursor_name(OutText::chars(name, capacity), length);
     });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetCursorNameW(SQLHSTMT stmt, SQLWCHAR* name,
                                                      SQLSMALLINT capacity, SQLSMALLINT* length) {
     return with<Statement>(stmt, [&](Statement& s) {
-        return s.get_cursor_name(OutText{name, capacity, true, false}, length);
+        return s.get_cursor_name(OutText::chars(name, capacity), length);
     });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetCursorName(SQLHSTMT stmt, SQLCHAR* name,
                                                     SQLSMALLINT length) {
     return with<Statement>(stmt,
-                           [&](Statement& s) { return s.set_cursor_name(a_text(name, length)); });
+                           [&](Statement& s) { return s.set_cursor_name(in_text(name, length)); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLSetCursorNameW(SQLHSTMT stmt, SQLWCHAR* name,
                                                      SQLSMALLINT length) {
     return with<Statement>(stmt,
-                           [&](Statement& s) { return s.set_cursor_name(w_text(name, length)); });
+                           [&](Statement& s) { return s.set_cursor_name(in_text(name, length)); });
 }
 
 ODBCRETRY_EXPORT SQLRETURN SQL_API SQLGetTypeInfo(SQLHSTMT stmt, SQLSMALLINT type) {

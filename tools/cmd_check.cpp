@@ -15,10 +15,10 @@
 #include <mutex>
 #include <thread>
 
-#include "shim/connstr.h"
-#include "shim/engine.h"
-#include "shim/retry/breaker_store.h"
-#include "shim/stats/stats_file.h"
+#include "shim/config/connstr.h"
+#include "shim/config/retry_settings.h"
+#include "shim/shared/breaker_store.h"
+#include "shim/shared/stats_file.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/dsn_view.h"

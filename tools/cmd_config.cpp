@@ -3,8 +3,8 @@
 // value; `config --reference`: the table of every key, in Markdown.
 #include <iostream>
 
-#include "shim/config.h"
-#include "shim/connstr.h"
+#include "shim/config/config.h"
+#include "shim/config/connstr.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/dsn_view.h"

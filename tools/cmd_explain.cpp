@@ -5,7 +5,7 @@
 #include <iostream>
 #include <map>
 
-#include "shim/engine.h"
+#include "shim/config/retry_settings.h"
 #include "shim/retry/policy.h"
 #include "tools/cli.h"
 #include "tools/commands.h"

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <iostream>
 
-#include "shim/connstr.h"
+#include "shim/config/connstr.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/odbc_util.h"

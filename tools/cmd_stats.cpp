@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "shim/retry/breaker_store.h"
-#include "shim/stats/summary.h"
+#include "shim/shared/breaker_store.h"
+#include "shim/shared/stats_summary.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <iostream>
 
-#include "shim/config.h"
-#include "shim/connstr.h"
+#include "shim/config/config.h"
+#include "shim/config/connstr.h"
 #include "tools/cli.h"
 #include "tools/commands.h"
 #include "tools/ini_text.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "tools/dsn_view.h"
 
-#include "shim/connstr.h"
-#include "shim/target_driver.h"
+#include "shim/config/connstr.h"
+#include "shim/target_driver/library.h"
 #include "tools/odbc_util.h"
 
 namespace odbcretry::tool {

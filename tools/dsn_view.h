@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "shim/config.h"
+#include "shim/config/config.h"
 #include "shim/retry/classifier.h"
 
 namespace odbcretry::tool {

@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "shim/connstr.h"
+#include "shim/config/connstr.h"
 
 namespace odbcretry::tool {
 

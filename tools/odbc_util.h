@@ -9,7 +9,7 @@
 #include <sql.h>
 #include <sqlext.h>
 
-#include "shim/connstr.h"
+#include "shim/config/connstr.h"
 
 namespace odbcretry::tool {
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "shim/retry/backoff.h"
+#include "shim/ascii.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,17 +8,6 @@
 
 namespace odbcretry {
 namespace {
-
-char lower_ascii(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
-    return true;
-}
 
 double to_ms(std::chrono::milliseconds d) {
     return static_cast<double>(d.count());
@@ -56,13 +46,13 @@ std::string_view to_string(Jitter jitter) {
 
 std::optional<BackoffKind> parse_backoff_kind(std::string_view text) {
     for (BackoffKind k : {BackoffKind::Exponential, BackoffKind::Linear, BackoffKind::Fixed})
-        if (equals_ignoring_case(text, to_string(k))) return k;
+        if (iequals(text, to_string(k))) return k;
     return std::nullopt;
 }
 
 std::optional<Jitter> parse_jitter(std::string_view text) {
     for (Jitter j : {Jitter::None, Jitter::Full, Jitter::Equal, Jitter::Decorrelated})
-        if (equals_ignoring_case(text, to_string(j))) return j;
+        if (iequals(text, to_string(j))) return j;
     return std::nullopt;
 }
 

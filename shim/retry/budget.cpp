@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "shim/retry/budget.h"
+#include "shim/ascii.h"
 
 #include <algorithm>
 #include <charconv>
@@ -8,12 +9,6 @@
 
 namespace odbcretry {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 bool is_off(std::string_view s) {
     if (s.size() != 3) return false;
@@ -33,7 +28,7 @@ ParseResult<BudgetSettings> parse_budget_settings(std::string_view text) {
     auto fail = [&](std::string why) {
         return ParseResult<BudgetSettings>::failure("bad retry budget " + shown + ": " + why);
     };
-    std::string_view value = trim(text);
+    std::string_view value = trim_blanks(text);
     BudgetSettings settings;
     if (is_off(value) || value == "0") {
         settings.enabled = false;
@@ -42,8 +37,8 @@ ParseResult<BudgetSettings> parse_budget_settings(std::string_view text) {
     std::string_view tokens_part = value;
     std::size_t colon = value.find(':');
     if (colon != std::string_view::npos) {
-        tokens_part = trim(value.substr(0, colon));
-        std::string_view ratio_part = trim(value.substr(colon + 1));
+        tokens_part = trim_blanks(value.substr(0, colon));
+        std::string_view ratio_part = trim_blanks(value.substr(colon + 1));
         double ratio = 0;
         auto [end, ec] = std::from_chars(ratio_part.data(), ratio_part.data() + ratio_part.size(),
                                          ratio, std::chars_format::fixed);

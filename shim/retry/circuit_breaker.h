@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "shim/retry/breaker_store.h"
+#include "shim/shared/breaker_store.h"
 #include "shim/retry/classifier.h"
 
 namespace odbcretry {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "shim/retry/classifier.h"
+#include "shim/ascii.h"
 
 #include <charconv>
 
@@ -11,38 +12,6 @@ constexpr ErrorClass kLost = ErrorClass::ConnectionLost;
 constexpr ErrorClass kRolledBack = ErrorClass::RolledBack;
 constexpr ErrorClass kTimeout = ErrorClass::Timeout;
 constexpr ErrorClass kFatal = ErrorClass::Fatal;
-
-char lower_ascii(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-char upper_ascii(char c) {
-    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-}
-
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (lower_ascii(a[i]) != lower_ascii(b[i])) return false;
-    return true;
-}
-
-// Case-insensitive (ASCII) substring search; no allocation.
-bool contains_ignoring_case(std::string_view text, std::string_view needle) {
-    if (needle.empty()) return true;
-    if (needle.size() > text.size()) return false;
-    for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
-        std::size_t j = 0;
-        while (j < needle.size() && lower_ascii(text[i + j]) == lower_ascii(needle[j])) ++j;
-        if (j == needle.size()) return true;
-    }
-    return false;
-}
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 // Table-building shorthands. Names start with the family so that `explain` says where a rule
 // comes from.
@@ -333,7 +302,7 @@ ParseResult<Rule> parse_rule_item(std::string_view item, ErrorClass cls) {
     std::size_t tilde = item.find('~');
     if (tilde != std::string_view::npos) {
         head = item.substr(0, tilde);
-        std::string_view text = trim(item.substr(tilde + 1));
+        std::string_view text = trim_blanks(item.substr(tilde + 1));
         if (!text.empty() && text.front() == '"') {
             std::string unquoted;
             std::size_t i = 1;
@@ -352,7 +321,7 @@ ParseResult<Rule> parse_rule_item(std::string_view item, ErrorClass cls) {
                 unquoted += text[i++];
             }
             if (!closed) return fail("unterminated quote in the message");
-            if (!trim(text.substr(i)).empty()) return fail("text after the closing quote");
+            if (!trim_blanks(text.substr(i)).empty()) return fail("text after the closing quote");
             rule.message_substring = std::move(unquoted);
         } else {
             if (text.find('"') != std::string_view::npos)
@@ -362,12 +331,12 @@ ParseResult<Rule> parse_rule_item(std::string_view item, ErrorClass cls) {
         if (rule.message_substring.empty()) return fail("empty message after '~'");
     }
 
-    head = trim(head);
+    head = trim_blanks(head);
     std::string_view state = head;
     std::size_t colon = head.find(':');
     if (colon != std::string_view::npos) {
-        state = trim(head.substr(0, colon));
-        std::string_view native = trim(head.substr(colon + 1));
+        state = trim_blanks(head.substr(0, colon));
+        std::string_view native = trim_blanks(head.substr(colon + 1));
         if (native.empty()) return fail("missing native error code after ':'");
         long value = 0;
         const char* first = native.data();
@@ -393,50 +362,6 @@ ParseResult<Rule> parse_rule_item(std::string_view item, ErrorClass cls) {
 
 }  // namespace
 
-std::string_view to_string(DriverFamily family) {
-    switch (family) {
-        case DriverFamily::Postgres:
-            return "postgres";
-        case DriverFamily::MySql:
-            return "mysql";
-        case DriverFamily::Sqlite:
-            return "sqlite";
-        case DriverFamily::SqlServer:
-            return "sqlserver";
-        case DriverFamily::Generic:
-            return "generic";
-    }
-    return "generic";
-}
-
-std::optional<DriverFamily> parse_driver_family(std::string_view text) {
-    for (DriverFamily f : {DriverFamily::Postgres, DriverFamily::MySql, DriverFamily::Sqlite,
-                           DriverFamily::SqlServer, DriverFamily::Generic})
-        if (equals_ignoring_case(text, to_string(f))) return f;
-    return std::nullopt;
-}
-
-DriverFamily detect_family(std::string_view text) {
-    struct Marker {
-        std::string_view substring;
-        DriverFamily family;
-    };
-    // "sqlite" before the SQL Server markers, none of which it contains anyway; "postgres" covers
-    // "PostgreSQL" and "postgresql-odbc".
-    static constexpr Marker kMarkers[] = {
-        {"psqlodbc", DriverFamily::Postgres},    {"postgres", DriverFamily::Postgres},
-        {"maodbc", DriverFamily::MySql},         {"mariadb", DriverFamily::MySql},
-        {"myodbc", DriverFamily::MySql},         {"mysql", DriverFamily::MySql},
-        {"sqlite", DriverFamily::Sqlite},        {"tdsodbc", DriverFamily::SqlServer},
-        {"freetds", DriverFamily::SqlServer},    {"msodbcsql", DriverFamily::SqlServer},
-        {"sql server", DriverFamily::SqlServer}, {"sqlserver", DriverFamily::SqlServer},
-        {"sqlncli", DriverFamily::SqlServer},
-    };
-    for (const Marker& m : kMarkers)
-        if (contains_ignoring_case(text, m.substring)) return m.family;
-    return DriverFamily::Generic;
-}
-
 std::string_view to_string(Phase phase) {
     switch (phase) {
         case Phase::Connect:
@@ -453,10 +378,9 @@ bool Rule::matches(const Failure& failure, Phase phase) const {
     if ((phases & phase_bit(phase)) == 0) return false;
     if (!sqlstate.empty()) {
         if (sqlstate.size() == 2) {
-            if (failure.sqlstate.size() < 2 ||
-                !equals_ignoring_case(failure.sqlstate.substr(0, 2), sqlstate))
+            if (failure.sqlstate.size() < 2 || !iequals(failure.sqlstate.substr(0, 2), sqlstate))
                 return false;
-        } else if (!equals_ignoring_case(failure.sqlstate, sqlstate)) {
+        } else if (!iequals(failure.sqlstate, sqlstate)) {
             return false;
         }
     }
@@ -524,7 +448,7 @@ ParseResult<std::vector<Rule>> parse_rules(std::string_view value, ErrorClass cl
             continue;
         }
         if (!at_end && (in_quotes || (value[i] != ',' && value[i] != ';'))) continue;
-        std::string_view item = trim(value.substr(start, i - start));
+        std::string_view item = trim_blanks(value.substr(start, i - start));
         start = i + 1;
         if (item.empty()) continue;
         ParseResult<Rule> rule = parse_rule_item(item, cls);

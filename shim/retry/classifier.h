@@ -54,6 +54,7 @@
 #include <string_view>
 #include <vector>
 
+#include "shim/target_driver/profile.h"
 #include "shim/retry/error_class.h"
 #include "shim/retry/parse_result.h"
 
@@ -66,24 +67,7 @@ struct Failure {
     std::string_view message;
 };
 
-enum class DriverFamily : std::uint8_t {
-    Postgres,   // psqlODBC
-    MySql,      // MariaDB Connector/ODBC, MySQL Connector/ODBC
-    Sqlite,     // sqliteodbc
-    SqlServer,  // FreeTDS, Microsoft ODBC Driver for SQL Server
-    Generic,    // anything else: SQLSTATE classes only
-};
-
-// "postgres", "mysql", "sqlite", "sqlserver", "generic".
-std::string_view to_string(DriverFamily family);
-// Accepts the spellings of to_string, case-insensitively.
-std::optional<DriverFamily> parse_driver_family(std::string_view text);
-// Guesses the family from a driver library file name ("psqlodbcw.so", "libmaodbc.so",
-// "libsqlite3odbc.so", "libtdsodbc.so", "libmsodbcsql-18.so"), an odbcinst.ini driver name
-// ("PostgreSQL Unicode", "MariaDB", "SQLite3", "FreeTDS", "ODBC Driver 18 for SQL Server") or the
-// target's SQL_DBMS_NAME ("PostgreSQL", "MariaDB", "MySQL", "SQLite", "Microsoft SQL Server").
-// Generic when nothing is recognised.
-DriverFamily detect_family(std::string_view text);
+// DriverFamily, its names and detect_family(): shim/target_driver/profile.h.
 
 // When the call failed: the same SQLSTATE means different things while connecting and on an
 // established connection.

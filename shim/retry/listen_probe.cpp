@@ -89,25 +89,4 @@ WaitEnd wait_out_backoff(Sleeper& sleeper, Clock& clock, std::chrono::millisecon
     }
 }
 
-bool wake_on_listen(std::string_view setting, DriverFamily family) {
-    if (setting == "yes") return true;
-    if (setting != "auto") return false;
-    return family == DriverFamily::Postgres || family == DriverFamily::SqlServer;
-}
-
-std::string default_port_for(DriverFamily family) {
-    switch (family) {
-        case DriverFamily::Postgres:
-            return "5432";
-        case DriverFamily::MySql:
-            return "3306";
-        case DriverFamily::SqlServer:
-            return "1433";
-        case DriverFamily::Sqlite:
-        case DriverFamily::Generic:
-            break;
-    }
-    return {};
-}
-
 }  // namespace odbcretry

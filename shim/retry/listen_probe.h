@@ -75,13 +75,9 @@ WaitEnd wait_out_backoff(Sleeper& sleeper, Clock& clock, std::chrono::millisecon
 // The interval of RetryWakeOnListen's checks.
 inline constexpr std::chrono::milliseconds kListenCheckInterval{20};
 
-// Whether RetryWakeOnListen (auto|yes|no) is on for a target of this family. auto: for the
-// families whose servers take a connection closed before the handshake calmly (PostgreSQL logs
-// a line, SQL Server nothing), not for MariaDB/MySQL (it counts towards max_connect_errors, which
-// can block the client host) nor for unknown servers.
-bool wake_on_listen(std::string_view setting, DriverFamily family);
-
-// The TCP port a server of this family listens on by default; empty when there is none.
-std::string default_port_for(DriverFamily family);
+// wake_on_listen() and default_port_for() read the family's profile (shim/target_driver/profile.h).
+// RetryWakeOnListen=auto is on for the families whose servers take a connection closed before
+// the handshake calmly (PostgreSQL logs a line, SQL Server nothing), not for MariaDB/MySQL (it
+// counts towards max_connect_errors, which can block the client host) nor for unknown servers.
 
 }  // namespace odbcretry

@@ -5,7 +5,8 @@
 // per-target circuit breaker (circuit_breaker.h). Time and randomness are injected; the caller
 // waits (with a Sleeper, holding no lock) and makes the attempts.
 //
-// The caller's loop (`cancel` is the call's cancel flag, set by SQLCancel):
+// The loop that asks it, written once in run_retry_loop (loop.h), which connect retry and
+// statement retry both run (`cancel` is the call's cancel flag, set by SQLCancel):
 //
 // clang-format off
 //     RetryState state(settings, clock, random, app_timeout, &budget, &breaker, &cancel);

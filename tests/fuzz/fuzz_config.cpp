@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target: odbc-retry's configuration (shim/config.h) and the parsers of its values.
+// libFuzzer target: odbc-retry's configuration (shim/config/config.h) and the parsers of its values.
 //
 // One input is split (FuzzedDataProvider) into a DSN name, an application connection string, a
 // global configuration file (written to a private temporary file and named by
@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "shim/config.h"
-#include "shim/connstr.h"
-#include "shim/engine.h"
+#include "shim/config/config.h"
+#include "shim/config/connstr.h"
+#include "shim/config/retry_settings.h"
 #include "shim/retry/budget.h"
 #include "shim/retry/classifier.h"
 

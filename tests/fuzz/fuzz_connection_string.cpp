@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target: ODBC connection strings (shim/connstr.h).
+// libFuzzer target: ODBC connection strings (shim/config/connstr.h).
 //
 // Invariants, for any input x:
 //   - parse either succeeds or fails with a message, and mask_secrets(x) then says it is
@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "shim/connstr.h"
+#include "shim/config/connstr.h"
 
 using odbcretry::KeyValue;
 

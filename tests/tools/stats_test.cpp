@@ -18,10 +18,10 @@
 #include <string>
 #include <thread>
 
-#include "shim/retry/breaker_store.h"
-#include "shim/stats/stats_file.h"
-#include "shim/stats/summary.h"
-#include "shim/target_state.h"
+#include "shim/shared/breaker_store.h"
+#include "shim/shared/stats_file.h"
+#include "shim/shared/stats_summary.h"
+#include "shim/shared/target_state.h"
 
 namespace odbcretry {
 namespace {

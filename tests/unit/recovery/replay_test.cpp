@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-#include "shim/replay.h"
+#include "shim/recovery/replay.h"
 
 namespace odbcretry {
 
