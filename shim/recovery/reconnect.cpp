@@ -38,7 +38,8 @@ Classifier::Verdict Connection::classify_failure(const std::vector<DiagRecord>& 
 }
 
 bool Connection::not_sent(const std::vector<DiagRecord>& records) const {
-    // The texts and native codes that say so are in the driver profiles (shim/target_driver/profile.h).
+    // The texts and native codes that say so are in the driver profiles
+    // (shim/target_driver/profile.h).
     const long native = profile(family_).never_sent_native;
     for (const auto& r : records) {
         if (r.sqlstate == "08003") return true;

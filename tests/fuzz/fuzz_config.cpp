@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// libFuzzer target: odbc-retry's configuration (shim/config/config.h) and the parsers of its values.
+// libFuzzer target: odbc-retry's configuration (shim/config/config.h) and the parsers of its
+// values.
 //
 // One input is split (FuzzedDataProvider) into a DSN name, an application connection string, a
 // global configuration file (written to a private temporary file and named by

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// The small facts about SQL text that retry and replay decisions rest on (shim/recovery/sql_text.h):
-// is_single_statement (a multi-statement batch is never retried), classify_statement (only
-// reads are replayed in autocommit) and session_effects (SET journaled; temporary tables and
-// session locks make a transparent replay impossible).
+// The small facts about SQL text that retry and replay decisions rest on
+// (shim/recovery/sql_text.h): is_single_statement (a multi-statement batch is never retried),
+// classify_statement (only reads are replayed in autocommit) and session_effects (SET journaled;
+// temporary tables and session locks make a transparent replay impossible).
 #include <gtest/gtest.h>
 
 #include <ostream>
