@@ -233,22 +233,27 @@ std::string sqlite_odbc_ini() {
 constexpr const char* kSelectRows = "SELECT i, b, d, s FROM bench_rows ORDER BY id";
 constexpr const char* kInsertRow = "INSERT INTO bench_insert(i, b, d, s) VALUES (?, ?, ?, ?)";
 
-// bench_rows: `settings.rows` rows of (int, bigint, double, short text), made in one statement.
-void sqlite_create_data(SQLHDBC direct) {
+// bench_rows: `settings.rows` rows of (int, bigint, double, short text), made by `fill` in one
+// statement; bench_insert empty. `real` is the database's name for a double, `serial` its
+// auto-numbered key, `options` what follows a CREATE TABLE.
+void make_tables(SQLHDBC direct, const std::string& real, const std::string& serial,
+                 const std::string& fill, const std::string& options = "") {
     Statement s(direct);
+    const std::string columns = " i INTEGER NOT NULL, b BIGINT NOT NULL, d " + real +
+                                " NOT NULL, s VARCHAR(16) NOT NULL)" + options;
     s.exec("DROP TABLE IF EXISTS bench_rows");
-    s.exec(
-        "CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, i INTEGER NOT NULL, "
-        "b BIGINT NOT NULL, d DOUBLE NOT NULL, s VARCHAR(16) NOT NULL)");
-    s.exec(
-        "INSERT INTO bench_rows (i, b, d, s) SELECT x, x * 4294967311, x * 0.25, "
-        "printf('row-%07d', x) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 "
-        "FROM n WHERE x < " +
-        std::to_string(settings.rows) + ") SELECT x FROM n)");
+    s.exec("CREATE TABLE bench_rows (id INTEGER PRIMARY KEY," + columns);
+    s.exec(fill);
     s.exec("DROP TABLE IF EXISTS bench_insert");
-    s.exec(
-        "CREATE TABLE bench_insert (id INTEGER PRIMARY KEY, i INTEGER NOT NULL, "
-        "b BIGINT NOT NULL, d DOUBLE NOT NULL, s VARCHAR(16) NOT NULL)");
+    s.exec("CREATE TABLE bench_insert (id " + serial + "," + columns);
+}
+
+void sqlite_create_data(SQLHDBC direct) {
+    make_tables(direct, "DOUBLE", "INTEGER PRIMARY KEY",
+                "INSERT INTO bench_rows (i, b, d, s) SELECT x, x * 4294967311, x * 0.25, "
+                "printf('row-%07d', x) FROM (WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT "
+                "x + 1 FROM n WHERE x < " +
+                    std::to_string(settings.rows) + ") SELECT x FROM n)");
 }
 
 const Backend kSqlite{
@@ -260,60 +265,47 @@ const Backend kSqlite{
     .create_data = sqlite_create_data,
 };
 
+// A server's two DSNs, the driver alone and through odbc-retry, with the test servers' port and
+// credentials; each driver names its host and user keys its own way.
+std::string server_odbc_ini(const std::string& backend, const char* driver, const char* host_key,
+                            const char* user_key, const char* port_variable) {
+    std::string direct = "bench_" + backend + "_direct";
+    std::string out = "[" + direct + "]\nDriver=" + driver + "\n";
+    out.append(host_key).append("=127.0.0.1\nPort=").append(env_or(port_variable, ""));
+    out.append("\nDatabase=").append(env_or("ORT_DB_NAME", "odbc_retry")).append("\n");
+    out.append(user_key).append("=").append(env_or("ORT_DB_USER", "odbc_retry"));
+    out.append("\nPassword=").append(env_or("ORT_DB_PASSWORD", "")).append("\n\n");
+    out.append("[bench_").append(backend).append("_retry]\nDriver=ODBC Retry\nTargetDSN=");
+    out.append(direct).append("\n").append(retry_keys()).append("\n");
+    return out;
+}
+
 std::string pg_odbcinst_ini() {
     return "[PostgreSQL Unicode]\nDriver=" + odbc_driver_path("psqlodbcw.so") + "\n\n";
 }
 std::string pg_odbc_ini() {
-    return "[bench_pg_direct]\nDriver=PostgreSQL Unicode\nServername=127.0.0.1\nPort=" +
-           env_or("ORT_PG_PORT", "5432") + "\nDatabase=" + env_or("ORT_DB_NAME", "odbc_retry") +
-           "\nUsername=" + env_or("ORT_DB_USER", "odbc_retry") +
-           "\nPassword=" + env_or("ORT_DB_PASSWORD", "") +
-           "\n\n[bench_pg_retry]\nDriver=ODBC Retry\nTargetDSN=bench_pg_direct\n" + retry_keys() +
-           "\n";
+    return server_odbc_ini("pg", "PostgreSQL Unicode", "Servername", "Username", "ORT_PG_PORT");
 }
 void pg_create_data(SQLHDBC direct) {
-    Statement s(direct);
-    s.exec("DROP TABLE IF EXISTS bench_rows");
-    s.exec(
-        "CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, i INTEGER NOT NULL, "
-        "b BIGINT NOT NULL, d DOUBLE PRECISION NOT NULL, s VARCHAR(16) NOT NULL)");
-    s.exec(
-        "INSERT INTO bench_rows SELECT x, x, x * 4294967311, x * 0.25, "
-        "'row-' || lpad(x::text, 7, '0') FROM generate_series(1, " +
-        std::to_string(settings.rows) + ") x");
-    s.exec("DROP TABLE IF EXISTS bench_insert");
-    s.exec(
-        "CREATE TABLE bench_insert (id SERIAL PRIMARY KEY, i INTEGER NOT NULL, "
-        "b BIGINT NOT NULL, d DOUBLE PRECISION NOT NULL, s VARCHAR(16) NOT NULL)");
+    make_tables(direct, "DOUBLE PRECISION", "SERIAL PRIMARY KEY",
+                "INSERT INTO bench_rows SELECT x, x, x * 4294967311, x * 0.25, "
+                "'row-' || lpad(x::text, 7, '0') FROM generate_series(1, " +
+                    std::to_string(settings.rows) + ") x");
 }
 
 std::string mariadb_odbcinst_ini() {
     return "[MariaDB]\nDriver=" + odbc_driver_path("libmaodbc.so") + "\n\n";
 }
 std::string mariadb_odbc_ini() {
-    return "[bench_mariadb_direct]\nDriver=MariaDB\nServer=127.0.0.1\nPort=" +
-           env_or("ORT_MARIADB_PORT", "3306") +
-           "\nDatabase=" + env_or("ORT_DB_NAME", "odbc_retry") +
-           "\nUser=" + env_or("ORT_DB_USER", "odbc_retry") +
-           "\nPassword=" + env_or("ORT_DB_PASSWORD", "") +
-           "\n\n[bench_mariadb_retry]\nDriver=ODBC Retry\nTargetDSN=bench_mariadb_direct\n" +
-           retry_keys() + "\n";
+    return server_odbc_ini("mariadb", "MariaDB", "Server", "User", "ORT_MARIADB_PORT");
 }
 void mariadb_create_data(SQLHDBC direct) {
-    Statement s(direct);
-    s.exec("DROP TABLE IF EXISTS bench_rows");
-    s.exec(
-        "CREATE TABLE bench_rows (id INTEGER PRIMARY KEY, i INTEGER NOT NULL, "
-        "b BIGINT NOT NULL, d DOUBLE NOT NULL, s VARCHAR(16) NOT NULL) ENGINE=InnoDB");
     // The sequence engine's seq_1_to_N table.
-    s.exec(
-        "INSERT INTO bench_rows SELECT seq, seq, seq * 4294967311, seq * 0.25, "
-        "CONCAT('row-', LPAD(seq, 7, '0')) FROM seq_1_to_" +
-        std::to_string(settings.rows));
-    s.exec("DROP TABLE IF EXISTS bench_insert");
-    s.exec(
-        "CREATE TABLE bench_insert (id INTEGER PRIMARY KEY AUTO_INCREMENT, i INTEGER NOT NULL, "
-        "b BIGINT NOT NULL, d DOUBLE NOT NULL, s VARCHAR(16) NOT NULL) ENGINE=InnoDB");
+    make_tables(direct, "DOUBLE", "INTEGER PRIMARY KEY AUTO_INCREMENT",
+                "INSERT INTO bench_rows SELECT seq, seq, seq * 4294967311, seq * 0.25, "
+                "CONCAT('row-', LPAD(seq, 7, '0')) FROM seq_1_to_" +
+                    std::to_string(settings.rows),
+                " ENGINE=InnoDB");
 }
 
 const Backend kPostgres{
