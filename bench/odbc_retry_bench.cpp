@@ -341,6 +341,14 @@ uint64_t row_checksum(int32_t i, int64_t b, double d, const char* s, SQLLEN s_le
            static_cast<unsigned char>(s[s_length > 0 ? s_length - 1 : 0]);
 }
 
+// Every case ends by checking that it did the whole of its work, and reports how much it was.
+void count_items(benchmark::State& state, const char* verb, long done, long expected) {
+    if (done != expected)
+        throw std::runtime_error(std::string(verb) + " " + std::to_string(done) +
+                                 " rows, expected " + std::to_string(expected));
+    state.SetItemsProcessed(done);
+}
+
 // (a) SQLFetch, then SQLGetData for each of the 4 columns of every row.
 uint64_t run_fetch_getdata(benchmark::State& state, SQLHDBC dbc, long n) {
     Statement stmt(dbc);
@@ -366,10 +374,7 @@ uint64_t run_fetch_getdata(benchmark::State& state, SQLHDBC dbc, long n) {
         }
         stmt.check(SQLFreeStmt(h, SQL_CLOSE), "SQLFreeStmt(CLOSE)");
     }
-    if (rows != n)
-        throw std::runtime_error("read " + std::to_string(rows) + " rows, expected " +
-                                 std::to_string(n));
-    state.SetItemsProcessed(rows);
+    count_items(state, "read", rows, n);
     return sum;
 }
 
@@ -411,10 +416,7 @@ uint64_t run_fetch_bound_array(benchmark::State& state, SQLHDBC dbc, long n) {
         }
         stmt.check(SQLFreeStmt(h, SQL_CLOSE), "SQLFreeStmt(CLOSE)");
     }
-    if (rows != n)
-        throw std::runtime_error("read " + std::to_string(rows) + " rows, expected " +
-                                 std::to_string(n));
-    state.SetItemsProcessed(rows);
+    count_items(state, "read", rows, n);
     return sum;
 }
 
@@ -477,10 +479,7 @@ uint64_t run_prepared_insert(benchmark::State& state, SQLHDBC dbc, long n) {
     count.check(SQLGetData(count.get(), 2, SQL_C_SBIGINT, &sum_i, 0, nullptr), "SQLGetData(sum i)");
     count.check(SQLGetData(count.get(), 3, SQL_C_SBIGINT, &max_b, 0, nullptr), "SQLGetData(max b)");
     count.check(SQLFreeStmt(count.get(), SQL_CLOSE), "SQLFreeStmt(CLOSE)");
-    if (rows != n)
-        throw std::runtime_error("inserted " + std::to_string(rows) + " rows, expected " +
-                                 std::to_string(n));
-    state.SetItemsProcessed(rows);
+    count_items(state, "inserted", rows, n);
     return static_cast<uint64_t>(rows) + static_cast<uint64_t>(sum_i) +
            static_cast<uint64_t>(max_b);
 }
@@ -511,10 +510,7 @@ uint64_t run_point_select(benchmark::State& state, SQLHDBC dbc, long n) {
             stmt.check(SQLFreeStmt(h, SQL_CLOSE), "SQLFreeStmt(CLOSE)");
         }
     }
-    if (found != n)
-        throw std::runtime_error("found " + std::to_string(found) + " rows, expected " +
-                                 std::to_string(n));
-    state.SetItemsProcessed(found);
+    count_items(state, "found", found, n);
     return sum;
 }
 
