@@ -186,7 +186,11 @@ def pyodbc_workload(kind, dsn):
         attempt("select by non-ASCII parameter",
                 lambda: [tuple(r) for r in cur.execute("SELECT c_id FROM %s WHERE c_varchar = ?" % table,
                                                        GREETING).fetchall()])
-        attempt("select non-ASCII literal", lambda: cur.execute("SELECT '%s'" % GREETING).fetchone()[0])
+        # Named: an unnamed column is named by its non-ASCII text, and sqliteodbc alone reports
+        # that name's length in SQLDescribeColW past what it wrote, so pyodbc decodes heap garbage
+        # (an error only when the garbage is no valid UTF-16: at random).
+        attempt("select non-ASCII literal",
+                lambda: cur.execute("SELECT '%s' AS greeting" % GREETING).fetchone()[0])
         attempt("update rowcount", lambda: cur.execute("UPDATE %s SET c_int = c_int + 1 WHERE c_id < 10" % table).rowcount)
         attempt("update nothing", lambda: cur.execute("UPDATE %s SET c_int = 0 WHERE c_id > 1000" % table).rowcount)
         attempt("scalar", lambda: cur.execute("SELECT COUNT(*), SUM(c_int) FROM %s" % table).fetchone()[:])
